@@ -1,0 +1,200 @@
+package io.easspark.engine.eas;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDArrays;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.index.NDIndex;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+
+/**
+ * A propagation-of-information adapter (PIA) with its router (DESIGN.md §1.1, §1.3).
+ *
+ * <p>Kept form (in front of an MHA): {@code a' = a + U_w(A·a + bA) + s(w0·bB + w1·bD)}. Skipped form (replacing
+ * the MHA): {@code p = a + U_w(0.5·(C·a + bC + m)) + s(w0·bB + w1·bD)}, {@code m = mean_t(A·a_t + bA)}. Here
+ * {@code U_w = s(w0·B + w1·D)} and {@code w = softmax((E·ā + bE)/T)}. B and D are grouped 1×1 convolutions,
+ * stored as dense block-diagonal matrices.
+ *
+ * <p>Letters: B batch rows, T tokens, D width, r bottleneck rank.
+ */
+public final class PiaAdapter {
+
+    /** The 0.5 of the skipped form, which averages the token's C-projection with the prompt mean m. */
+    private static final float SKIPPED_MIX = 0.5f;
+
+    private final NDArray aT; // [D, r]
+    private final NDArray bA; // [r]
+    private final NDArray cT; // [D, r] or null in the kept form
+    private final NDArray bC; // [r] or null
+    private final NDArray upT; // [2r, D] = s·[Bᵀ; Dᵀ]
+    private final NDArray upBias; // [2, D] = s·[bB; bD]
+    private final NDArray routerT; // [D, 2]
+    private final NDArray routerBias; // [2]
+    private final float invTemperature;
+    private final boolean routerPinned;
+    private final int rank;
+    private final int width;
+
+    private PiaAdapter(NDArray aT, NDArray bA, NDArray cT, NDArray bC, NDArray upT, NDArray upBias,
+            NDArray routerT, NDArray routerBias, double temperature, boolean routerPinned) {
+        this.aT = aT;
+        this.bA = bA;
+        this.cT = cT;
+        this.bC = bC;
+        this.upT = upT;
+        this.upBias = upBias;
+        this.routerT = routerT;
+        this.routerBias = routerBias;
+        this.invTemperature = (float) (1.0 / temperature);
+        this.routerPinned = routerPinned;
+        this.rank = (int) aT.getShape().get(1);
+        this.width = (int) aT.getShape().get(0);
+    }
+
+    /** Raw adapter tensors in checkpoint layout; C and its bias are null for the kept form. */
+    public record Tensors(NDArray a, NDArray bA, NDArray b, NDArray bB, NDArray d, NDArray bD,
+                          NDArray c, NDArray bC, NDArray e, NDArray bE) {
+    }
+
+    /**
+     * Builds the adapter from checkpoint layout: A, C [r, D]; B, D [D, r/groups] grouped; E [2, D].
+     *
+     * @param manager owns the derived weights (the caller's model manager)
+     */
+    public static PiaAdapter create(NDManager manager, Tensors t, int groups, double scale, double temperature) {
+        int r = (int) t.a().getShape().get(0);
+        int d = (int) t.a().getShape().get(1);
+        NDArray up = NDArrays.concat(new NDList(
+                blockDiagonal(manager, t.b(), groups, d, r).transpose(),
+                blockDiagonal(manager, t.d(), groups, d, r).transpose()), 0).mul((float) scale); // [2r, D]
+        NDArray upBias = NDArrays.stack(new NDList(t.bB(), t.bD()), 0).mul((float) scale); // [2, D]
+        boolean pinned = t.e().abs().max().getFloat() == 0f;
+        PiaAdapter adapter = new PiaAdapter(
+                t.a().transpose().duplicate(), t.bA().duplicate(),
+                t.c() == null ? null : t.c().transpose().duplicate(), t.bC() == null ? null : t.bC().duplicate(),
+                up, upBias, t.e().transpose().duplicate(), t.bE().duplicate(), temperature, pinned);
+        for (NDArray a : new NDArray[] {adapter.aT, adapter.bA, adapter.cT, adapter.bC, adapter.upT, adapter.upBias,
+            adapter.routerT, adapter.routerBias}) {
+            if (a != null) {
+                a.attach(manager);
+            }
+        }
+        return adapter;
+    }
+
+    /**
+     * Grouped 1×1 conv weight [D, r/groups] as a dense [D, r] matrix: output half g reads input half g (contiguous
+     * halves, not interleaved channels; DESIGN.md §1.3).
+     */
+    static NDArray blockDiagonal(NDManager manager, NDArray grouped, int groups, int d, int r) {
+        float[] src = grouped.toType(DataType.FLOAT32, false).toFloatArray();
+        int inPerGroup = r / groups;
+        int outPerGroup = d / groups;
+        float[] dense = new float[d * r];
+        for (int o = 0; o < d; o++) {
+            int g = o / outPerGroup;
+            System.arraycopy(src, o * inPerGroup, dense, o * r + g * inPerGroup, inPerGroup);
+        }
+        return manager.create(dense, new Shape(d, r));
+    }
+
+    public int rank() {
+        return rank;
+    }
+
+    public boolean isSkippedForm() {
+        return cT != null;
+    }
+
+    /** True when the router ignores its input (E = 0), so w is the same for every row: STATIC can fold. */
+    public boolean routerPinned() {
+        return routerPinned;
+    }
+
+    /** Router weights {@code softmax((E·ā + bE)/T)} in fp32; pooled [B, 1, D] → [B, 1, 2]. */
+    public NDArray routerWeights(NDArray pooled) {
+        NDArray x = pooled.toType(DataType.FLOAT32, false);
+        return x.matMul(routerT).add(routerBias).mul(invTemperature).softmax(-1);
+    }
+
+    /** The row's constant term {@code s(w0·bB + w1·bD)}: w [B, 1, 2] → [B, 1, D]. */
+    public NDArray rowBias(NDArray w) {
+        return w.matMul(upBias);
+    }
+
+    /** {@code A·a + bA}: [B, T, D] → [B, T, r]. */
+    public NDArray down(NDArray a) {
+        return a.matMul(aT).add(bA);
+    }
+
+    /** The skipped form's mean {@code m = mean_t(A·a_t + bA)} from the pooled a [B, 1, D]; linear, so pooling first is exact. */
+    public NDArray promptMean(NDArray pooledA) {
+        return down(pooledA);
+    }
+
+    /**
+     * {@code U_w·h}: h [B, T, r] → [B, T, D], as one GEMM over [w0·h, w1·h].
+     *
+     * @param w0 first router weight [B, 1, 1]
+     * @param w1 second router weight [B, 1, 1]
+     */
+    public NDArray up(NDArray h, NDArray w0, NDArray w1) {
+        return NDArrays.concat(new NDList(h.mul(w0), h.mul(w1)), h.getShape().dimension() - 1).matMul(upT);
+    }
+
+    /** Kept form: {@code a + U_w(A·a + bA) + bias}. a [B, T, D], w0/w1 [B, 1, 1], bias [B, 1, D]. */
+    public NDArray kept(NDArray a, NDArray w0, NDArray w1, NDArray bias) {
+        return a.add(up(down(a), w0, w1)).add(bias);
+    }
+
+    /** Skipped form: {@code a + U_w(0.5·(C·a + bC + m)) + bias}; m [B, 1, r]. */
+    public NDArray skipped(NDArray a, NDArray w0, NDArray w1, NDArray m, NDArray bias) {
+        NDArray h = a.matMul(cT).add(bC).add(m).mul(SKIPPED_MIX);
+        return a.add(up(h, w0, w1)).add(bias);
+    }
+
+    /** The affine map {@code p = M·a + c} of one row, transposed for row-vector use: {@code p = a·Mᵀ + c}. */
+    public record Affine(NDArray mT, NDArray c) {
+    }
+
+    /** {@code U_wᵀ} [r, D] for the router weights of one row, w [1, 1, 2], in the scope's manager. */
+    private NDArray upTransposed(NDManager scope, NDArray w) {
+        float w0 = w.getFloat(0, 0, 0);
+        float w1 = w.getFloat(0, 0, 1);
+        return upT.get(scope, new NDIndex("0:" + rank)).mul(w0).add(upT.get(scope, new NDIndex(rank + ":")).mul(w1));
+    }
+
+    /**
+     * The kept form as an affine map for one row: {@code Mᵀ = I + Aᵀ·U_wᵀ}, {@code c = bA·U_wᵀ + bias}.
+     *
+     * @param scope owns the results
+     * @param w [1, 1, 2]
+     */
+    public Affine keptAffine(NDManager scope, NDArray w) {
+        NDArray uT = upTransposed(scope, w);
+        NDArray mT = aT.get(scope, new NDIndex(":")).matMul(uT).add(scope.eye(width));
+        NDArray c = bA.get(scope, new NDIndex(":")).reshape(1, rank).matMul(uT).add(rowBias(w).reshape(1, width));
+        return new Affine(mT, c);
+    }
+
+    /**
+     * The skipped form as an affine map for one row: {@code Mᵀ = I + 0.5·Cᵀ·U_wᵀ}, {@code c = 0.5·(bC + m)·U_wᵀ + bias}.
+     * With m null the m term is left out (STATIC adds it per row, see {@link #meanShift}).
+     */
+    public Affine skippedAffine(NDManager scope, NDArray w, NDArray m) {
+        NDArray uT = upTransposed(scope, w);
+        NDArray mT = cT.get(scope, new NDIndex(":")).matMul(uT).mul(SKIPPED_MIX).add(scope.eye(width));
+        NDArray shift = bC.get(scope, new NDIndex(":")).reshape(1, rank);
+        if (m != null) {
+            shift = shift.add(m.reshape(1, rank));
+        }
+        NDArray c = shift.matMul(uT).mul(SKIPPED_MIX).add(rowBias(w).reshape(1, width));
+        return new Affine(mT, c);
+    }
+
+    /** The prompt-mean part of the skipped form's c, {@code 0.5·m·U_wᵀ}, for each row: m [B, 1, r] → [B, 1, D]. */
+    public NDArray meanShift(NDArray m, NDArray wPinned) {
+        return m.mul(SKIPPED_MIX).matMul(upTransposed(m.getManager(), wPinned));
+    }
+}

@@ -1,0 +1,242 @@
+package io.easspark.engine.llama;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.index.NDIndex;
+import ai.djl.ndarray.types.Shape;
+import io.easspark.engine.eas.AdapterState;
+import io.easspark.engine.eas.PiaAdapter;
+import io.easspark.engine.eas.ReparamMode;
+
+/**
+ * One LaVIN-EAS decoder layer, kept or skipped (DESIGN.md §1.3). Every layer carries both PIA adapters; the skip
+ * plan fixed at load says which one runs.
+ *
+ * <p>Letters: B batch rows, T new tokens, D width, F FFN hidden size.
+ */
+public final class DecoderLayer {
+
+    /** Row pools for the adapters' statistics, each [B, 1, T] with 1/n on the positions averaged and 0 elsewhere. */
+    public record Pools(NDArray router, NDArray all) {
+    }
+
+    /** What attention needs for the tokens of this step. */
+    public record AttentionInputs(NDList rope, MultiHeadAttention.KeyValueStore store, NDArray mask) {
+    }
+
+    private final int index;
+    private final boolean skipped;
+    private final ReparamMode mode;
+    private final double eps;
+    private final NDArray attnNorm; // [D]
+    private final NDArray ffnNorm; // [D]
+    private NDArray wqkvT; // [D, 3D]
+    private NDArray bqkv; // [3D] or null
+    private final NDArray woT; // [D, D]
+    private NDArray w13T; // [D, 2F]
+    private NDArray b13; // [2F] or null
+    private final NDArray w2T; // [F, D]
+    private final PiaAdapter keptAdapter;
+    private final PiaAdapter skippedAdapter;
+    private final MultiHeadAttention attention;
+    private NDArray pinnedRouter; // STATIC: [1, 1, 2]
+
+    public DecoderLayer(int index, boolean skipped, ReparamMode mode, double eps, MultiHeadAttention attention,
+            NDArray attnNorm, NDArray ffnNorm, NDArray wqkvT, NDArray bqkv, NDArray woT, NDArray w13T, NDArray b13,
+            NDArray w2T, PiaAdapter keptAdapter, PiaAdapter skippedAdapter) {
+        this.index = index;
+        this.skipped = skipped;
+        this.mode = mode;
+        this.eps = eps;
+        this.attention = attention;
+        this.attnNorm = attnNorm;
+        this.ffnNorm = ffnNorm;
+        this.wqkvT = wqkvT;
+        this.bqkv = bqkv;
+        this.woT = woT;
+        this.w13T = w13T;
+        this.b13 = b13;
+        this.w2T = w2T;
+        this.keptAdapter = keptAdapter;
+        this.skippedAdapter = skippedAdapter;
+    }
+
+    public boolean isSkipped() {
+        return skipped;
+    }
+
+    public int index() {
+        return index;
+    }
+
+    /** The adapter that runs in this layer under the plan. */
+    public PiaAdapter activeAdapter() {
+        return skipped ? skippedAdapter : keptAdapter;
+    }
+
+    /**
+     * STATIC: folds the adapter into the shared weights once (DESIGN.md §1.4), which needs a router that ignores its
+     * input. Kept: {@code Wqkv' = Wqkv·M}, {@code b = Wqkv·c}. Skipped: {@code W13' = W13·diag(g)·M}, {@code b =
+     * W13·(g⊙c)} with c's prompt-mean term added per row at prefill.
+     */
+    public void foldStatic(NDManager modelManager, String adapterName) {
+        PiaAdapter adapter = activeAdapter();
+        if (!adapter.routerPinned()) {
+            throw new IllegalArgumentException("reparam static needs a pinned router, but " + adapterName
+                    + ".expert_weights.weight of layer " + index + " is not zero (use lowrank)");
+        }
+        try (NDManager tmp = modelManager.newSubManager()) {
+            NDArray w = adapter.routerWeights(tmp.zeros(new Shape(1, 1, attnNorm.getShape().get(0))));
+            pinnedRouter = w;
+            pinnedRouter.attach(modelManager);
+            if (!skipped) {
+                PiaAdapter.Affine f = adapter.keptAffine(tmp, w);
+                NDArray newW = f.mT().matMul(wqkvT);
+                NDArray newB = f.c().matMul(wqkvT).reshape(-1);
+                if (bqkv != null) {
+                    newB = newB.add(bqkv);
+                }
+                replaceAttention(modelManager, newW, newB);
+            } else {
+                PiaAdapter.Affine f = adapter.skippedAffine(tmp, w, null);
+                NDArray gW = local(w13T, tmp).mul(ffnNorm.reshape(-1, 1)); // diag(g)·W13ᵀ
+                NDArray newW = f.mT().matMul(gW);
+                NDArray newB = f.c().mul(ffnNorm).matMul(w13T).reshape(-1);
+                if (b13 != null) {
+                    newB = newB.add(b13);
+                }
+                replaceFfn(modelManager, newW, newB);
+            }
+        }
+    }
+
+    private void replaceAttention(NDManager owner, NDArray w, NDArray b) {
+        w.attach(owner);
+        b.attach(owner);
+        wqkvT.close();
+        wqkvT = w;
+        bqkv = b;
+    }
+
+    private void replaceFfn(NDManager owner, NDArray w, NDArray b) {
+        w.attach(owner);
+        b.attach(owner);
+        w13T.close();
+        w13T = w;
+        b13 = b;
+    }
+
+    /**
+     * Fixes the adapter state at prefill from this layer's normalised input a [B, T, D]: router weights from the
+     * mean over the row's prompt positions except the modality token; the skipped form's m from the mean over all
+     * of them; folded weights where the mode folds per row.
+     */
+    private void initState(AdapterState st, NDArray a, Pools pools, NDManager batchScope) {
+        PiaAdapter adapter = activeAdapter();
+        NDArray pooled = pools.router().matMul(a); // [B, 1, D]
+        NDArray w = mode == ReparamMode.STATIC ? pinnedRouter.repeat(0, a.getShape().get(0)) : adapter.routerWeights(pooled);
+        st.router = keep(w, batchScope);
+        st.w0 = keep(w.get(":, :, 0:1"), batchScope);
+        st.w1 = keep(w.get(":, :, 1:2"), batchScope);
+        st.bias = keep(adapter.rowBias(w), batchScope);
+        if (skipped) {
+            st.promptMean = keep(adapter.promptMean(pools.all().matMul(a)), batchScope); // [B, 1, r]
+        }
+        if (mode.perRowWeights()) {
+            if (a.getShape().get(0) != 1) {
+                throw new IllegalArgumentException("reparam " + mode.cliName() + " folds weights per row and needs batch size 1; got "
+                        + a.getShape().get(0) + " (use lowrank)");
+            }
+            foldPerRow(st, batchScope);
+        } else if (mode == ReparamMode.STATIC && skipped) {
+            NDArray shift = adapter.meanShift(st.promptMean, pinnedRouter); // [B, 1, D]
+            st.foldedBias = keep(shift.mul(ffnNorm).matMul(w13T).add(b13), batchScope); // [B, 1, 2F], static part included
+        }
+    }
+
+    /** MERGED / MERGED_BUG: the paper's batch-1 fold into weight copies for this row. */
+    private void foldPerRow(AdapterState st, NDManager batchScope) {
+        boolean bug = mode == ReparamMode.MERGED_BUG;
+        PiaAdapter adapter = activeAdapter();
+        if (!skipped) {
+            PiaAdapter.Affine f = adapter.keptAffine(batchScope, st.router);
+            // exact: b = W·c; the original code used the already-folded weight, b = W·M·c
+            NDArray c = bug ? f.c().matMul(f.mT()) : f.c();
+            st.foldedProjT = keep(f.mT().matMul(wqkvT), batchScope);
+            NDArray b = c.matMul(wqkvT);
+            st.foldedBias = keep(bqkv == null ? b.reshape(1, 1, -1) : b.add(bqkv).reshape(1, 1, -1), batchScope);
+        } else {
+            PiaAdapter.Affine f = adapter.skippedAffine(batchScope, st.router, st.promptMean);
+            NDArray gc = f.c().mul(ffnNorm);
+            // exact: b = W13·(g⊙c); the original: b = W13·diag(g)·M·(g⊙c)
+            NDArray c = bug ? gc.matMul(f.mT()).mul(ffnNorm) : gc;
+            st.foldedProjT = keep(f.mT().matMul(local(w13T, batchScope).mul(ffnNorm.reshape(-1, 1))), batchScope);
+            NDArray b = c.matMul(w13T);
+            st.foldedBias = keep(b13 == null ? b.reshape(1, 1, -1) : b.add(b13).reshape(1, 1, -1), batchScope);
+        }
+    }
+
+    /** A view of a model weight owned by {@code scope}, so arithmetic on it does not land in the model's manager. */
+    private static NDArray local(NDArray weight, NDManager scope) {
+        return weight.get(scope, new NDIndex(":"));
+    }
+
+    private static NDArray keep(NDArray a, NDManager scope) {
+        a.attach(scope);
+        return a;
+    }
+
+    /**
+     * Runs the layer on x [B, T, D].
+     *
+     * @param st the batch's state for this layer; filled when {@code pools} is given (prefill)
+     * @param pools the prefill pools, or null during decoding
+     * @param batchScope owns state that outlives this step
+     */
+    public NDArray forward(NDArray x, AdapterState st, Pools pools, AttentionInputs attn, NDManager batchScope) {
+        NDArray a = RmsNorm.apply(x, attnNorm, eps); // a = RMSNorm_attn(x), every layer
+        if (pools != null) {
+            initState(st, a, pools, batchScope);
+        }
+        return skipped ? forwardSkipped(x, a, st) : forwardKept(x, a, st, attn);
+    }
+
+    /** Kept layer: {@code h = x + Attn(a')}, {@code out = h + FFN(RMSNorm_ffn(h))}. */
+    private NDArray forwardKept(NDArray x, NDArray a, AdapterState st, AttentionInputs attn) {
+        NDArray qkv; // [B, T, 3D]
+        switch (mode) {
+            case LOWRANK -> {
+                NDArray adapted = keptAdapter.kept(a, st.w0, st.w1, st.bias); // a' = a + U_w(A·a + bA) + s(w0·bB + w1·bD)
+                qkv = project(adapted, wqkvT, bqkv);
+            }
+            case MERGED, MERGED_BUG -> qkv = a.matMul(st.foldedProjT).add(st.foldedBias); // Wqkv·M·a + b
+            case STATIC -> qkv = project(a, wqkvT, bqkv); // folded once at load
+            default -> throw new IllegalStateException(mode.name());
+        }
+        NDArray context = attention.forward(qkv, attn.rope(), attn.store(), attn.mask()); // [B, T, D]
+        NDArray h = x.add(context.matMul(woT));
+        return h.add(FeedForward.apply(RmsNorm.apply(h, ffnNorm, eps), w13T, b13, w2T));
+    }
+
+    /**
+     * Skipped layer: no MHA, no KV cache, no RoPE, no attention residual. {@code p = a + U_w(0.5(C·a + bC + m)) + ..},
+     * {@code out = x + FFN(g_ffn ⊙ p)}: the FFN norm is not applied, only its gain.
+     */
+    private NDArray forwardSkipped(NDArray x, NDArray a, AdapterState st) {
+        return switch (mode) {
+            case LOWRANK -> {
+                NDArray p = skippedAdapter.skipped(a, st.w0, st.w1, st.promptMean, st.bias);
+                yield x.add(FeedForward.apply(p.mul(ffnNorm), w13T, b13, w2T));
+            }
+            case MERGED, MERGED_BUG -> x.add(FeedForward.apply(a, st.foldedProjT, st.foldedBias, w2T));
+            case STATIC -> x.add(FeedForward.apply(a, w13T, st.foldedBias, w2T));
+            default -> throw new IllegalStateException(mode.name());
+        };
+    }
+
+    private static NDArray project(NDArray x, NDArray wT, NDArray b) {
+        NDArray y = x.matMul(wT);
+        return b == null ? y : y.add(b);
+    }
+}
