@@ -15,6 +15,9 @@ previously chosen token (consecutive positions) and taking argmax of the new log
 stop. prefill_tok_s = batch*prompt / prefill time, decode_tok_s = batch*new / decode time, both
 medians over ``--repeat`` runs after ``--warmup`` runs.
 
+Single-row products (batch-1 decode) use torch.mv unless --no-matvec (plain matmul, what nn.Linear
+does; 2-4x slower with Debian's torch + OpenBLAS). OMP_WAIT_POLICY defaults to PASSIVE (see below).
+
 --mode lavin: the original LaVIN serving style: a kept-style PIA before the attention of every
 layer, no skipped layers, batch 1 (--plan and --batch are ignored).
 
@@ -104,8 +107,8 @@ class Bench:
         self.cis = torch.polar(torch.ones(len(t), hd // 2), torch.outer(t, freqs))   # complex64
 
     def lin(self, x, W):
-        """x [..., in] @ W.T. With --matvec, a single-row product uses torch.mv: Debian's torch 1.13
-        sends a 1-row matmul through GEMM, which is several times slower than its GEMV path."""
+        """x [..., in] @ W.T. Unless --no-matvec, a single-row product uses torch.mv: Debian's torch
+        1.13 sends a 1-row matmul through GEMM, several times slower than its GEMV path."""
         if self.matvec and x.numel() == x.shape[-1]:
             return torch.mv(W, x.reshape(-1)).reshape(*x.shape[:-1], W.shape[0])
         return x @ W.T
@@ -284,8 +287,9 @@ def main():
     ap.add_argument("--kept-rank", type=int, default=8)
     ap.add_argument("--skipped-rank", type=int, default=32)
     ap.add_argument("--seed", type=int, default=0)
-    ap.add_argument("--matvec", action="store_true",
-                    help="use torch.mv for single-row products (batch-1 decode); default: plain matmul")
+    ap.add_argument("--no-matvec", dest="matvec", action="store_false",
+                    help="single-row products (batch-1 decode) through plain matmul/GEMM like nn.Linear, "
+                         "instead of torch.mv (default: torch.mv, 2-4x faster with Debian's torch)")
     ap.add_argument("--self-check", action="store_true",
                     help="compare with lavin_eas_ref.py on a tiny model and exit")
     a = ap.parse_args()

@@ -193,8 +193,12 @@ public final class PiaAdapter {
         return new Affine(mT, c);
     }
 
-    /** The prompt-mean part of the skipped form's c, {@code 0.5·m·U_wᵀ}, for each row: m [B, 1, r] → [B, 1, D]. */
-    public NDArray meanShift(NDArray m, NDArray wPinned) {
-        return m.mul(SKIPPED_MIX).matMul(upTransposed(m.getManager(), wPinned));
+    /**
+     * The prompt-mean part of the skipped form's c is {@code 0.5·m·U_wᵀ}: rank r. Returns {@code 0.5·U_wᵀ·next}
+     * [r, P] for a following projection {@code next} [D, P], so a row's share is {@code m·result}, computed in r
+     * dimensions without keeping the unfolded weight.
+     */
+    public NDArray meanProjection(NDManager scope, NDArray wPinned, NDArray next) {
+        return upTransposed(scope, wPinned).mul(SKIPPED_MIX).matMul(next);
     }
 }

@@ -41,6 +41,7 @@ public final class DecoderLayer {
     private final PiaAdapter skippedAdapter;
     private final MultiHeadAttention attention;
     private NDArray pinnedRouter; // STATIC: [1, 1, 2]
+    private NDArray meanProjT; // STATIC skipped layers: [r, 2F], maps the row's prompt mean m to its FFN bias
 
     public DecoderLayer(int index, boolean skipped, ReparamMode mode, double eps, MultiHeadAttention attention,
             NDArray attnNorm, NDArray ffnNorm, NDArray wqkvT, NDArray bqkv, NDArray woT, NDArray w13T, NDArray b13,
@@ -103,6 +104,8 @@ public final class DecoderLayer {
                 NDArray gW = local(w13T, tmp).mul(ffnNorm.reshape(-1, 1)); // diag(g)·W13ᵀ
                 NDArray newW = f.mT().matMul(gW);
                 NDArray newB = f.c().mul(ffnNorm).matMul(w13T).reshape(-1);
+                meanProjT = adapter.meanProjection(tmp, w, gW); // 0.5·U_wᵀ·diag(g)·W13ᵀ
+                meanProjT.attach(modelManager);
                 if (b13 != null) {
                     newB = newB.add(b13);
                 }
@@ -150,8 +153,8 @@ public final class DecoderLayer {
             }
             foldPerRow(st, batchScope);
         } else if (mode == ReparamMode.STATIC && skipped) {
-            NDArray shift = adapter.meanShift(st.promptMean, pinnedRouter); // [B, 1, D]
-            st.foldedBias = keep(shift.mul(ffnNorm).matMul(w13T).add(b13), batchScope); // [B, 1, 2F], static part included
+            // W13·(g ⊙ 0.5·U_w·m) per row, through the rank-r map kept at fold time; static part included
+            st.foldedBias = keep(st.promptMean.matMul(meanProjT).add(b13), batchScope); // [B, 1, 2F]
         }
     }
 
