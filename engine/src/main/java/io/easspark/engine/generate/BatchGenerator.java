@@ -104,7 +104,7 @@ public final class BatchGenerator {
             logitsSeen.add(cfg.recordLogits() ? new ArrayList<>() : null);
             samplers[r] = cfg.greedy() ? null : new Sampler(cfg.temperature(), cfg.topP(), cfg.seed(), rows.get(r).rowKey());
         }
-        try (NDManager batch = model.manager().newSubManager()) {
+        try (NDManager batch = model.newScope()) {
             AdapterState[] states = newStates();
             // capacity: the prompt plus one slot per decode step that feeds a token
             KvCache cache = new KvCache(batch, model.plan(), b, text.nHeads(), text.headDim(),

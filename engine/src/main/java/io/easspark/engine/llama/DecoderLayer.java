@@ -138,7 +138,8 @@ public final class DecoderLayer {
     private void initState(AdapterState st, NDArray a, Pools pools, NDManager batchScope) {
         PiaAdapter adapter = activeAdapter();
         NDArray pooled = pools.router().matMul(a); // [B, 1, D]
-        NDArray w = mode == ReparamMode.STATIC ? pinnedRouter.repeat(0, a.getShape().get(0)) : adapter.routerWeights(pooled);
+        NDArray w = mode == ReparamMode.STATIC
+                ? local(pinnedRouter, batchScope).repeat(0, a.getShape().get(0)) : adapter.routerWeights(pooled);
         st.router = keep(w, batchScope);
         st.w0 = keep(w.get(":, :, 0:1"), batchScope);
         st.w1 = keep(w.get(":, :, 1:2"), batchScope);
@@ -174,7 +175,7 @@ public final class DecoderLayer {
             NDArray gc = f.c().mul(ffnNorm);
             // exact: b = W13·(g⊙c); the original: b = W13·diag(g)·M·(g⊙c)
             NDArray c = bug ? gc.matMul(f.mT()).mul(ffnNorm) : gc;
-            st.foldedProjT = keep(f.mT().matMul(local(w13T, batchScope).mul(ffnNorm.reshape(-1, 1))), batchScope);
+            st.foldedProjT = keep(f.mT().matMul(local(w13T, batchScope).mul(local(ffnNorm, batchScope).reshape(-1, 1))), batchScope);
             NDArray b = c.matMul(w13T);
             st.foldedBias = keep(b13 == null ? b.reshape(1, 1, -1) : b.add(b13).reshape(1, 1, -1), batchScope);
         }

@@ -92,6 +92,9 @@ public final class LavinModel implements AutoCloseable {
                 }
             }
             ClipVit vision = config.vision() == null ? null : ClipVit.load(config.vision(), d, r);
+            // weights only from here on: an op that would leave an array in the model's manager fails loudly
+            // instead of growing a shared model's memory with every batch
+            manager.cap();
             return new LavinModel(config, plan, mode, manager, tok, modality, norm, outT, layers, vision);
         } catch (RuntimeException e) {
             manager.close();
@@ -164,8 +167,14 @@ public final class LavinModel implements AutoCloseable {
         return mode;
     }
 
+    /** The manager that owns the weights; capped after load, so nothing else can attach to it. */
     public NDManager manager() {
         return manager;
+    }
+
+    /** A fresh manager on the model's device for one batch's (or one test's) arrays; close it when done. */
+    public NDManager newScope() {
+        return NDManager.newBaseManager(manager.getDevice());
     }
 
     public RopeTable rope() {

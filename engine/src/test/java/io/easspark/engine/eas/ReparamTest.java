@@ -35,7 +35,7 @@ class ReparamTest {
 
     float[] logits(Fixture f, String plan, ReparamMode mode, int row) {
         try (LavinModel model = LavinModel.load(f.config(), f.weights(), LavinParityTest.plan(f, plan), mode, Device.cpu());
-             NDManager scope = model.manager().newSubManager()) {
+             NDManager scope = model.newScope()) {
             return new BatchGenerator(model).prefillForTest(List.of(f.row(row)), scope).logits().toFloatArray();
         }
     }
@@ -69,8 +69,8 @@ class ReparamTest {
                     ReparamMode.LOWRANK, Device.cpu());
                  LavinModel folded = LavinModel.load(pinned.config(), pinned.weights(), LavinParityTest.plan(pinned, plan),
                     ReparamMode.STATIC, Device.cpu());
-                 NDManager a = lowrank.manager().newSubManager();
-                 NDManager b = folded.manager().newSubManager()) {
+                 NDManager a = lowrank.newScope();
+                 NDManager b = folded.newScope()) {
                 float[] expected = new BatchGenerator(lowrank).prefillForTest(pinned.rows(), a).logits().toFloatArray();
                 float[] actual = new BatchGenerator(folded).prefillForTest(pinned.rows(), b).logits().toFloatArray();
                 assertClose(plan + " static vs lowrank, batch " + pinned.rowCount(), actual, expected, MODE_TOLERANCE);

@@ -43,7 +43,7 @@ class BatchingTest {
     @ParameterizedTest
     @ValueSource(strings = {"none", "some", "all"})
     void batchedPrefillEqualsRowByRow(String plan) {
-        try (LavinModel model = model(plan); NDManager scope = model.manager().newSubManager()) {
+        try (LavinModel model = model(plan); NDManager scope = model.newScope()) {
             BatchGenerator gen = new BatchGenerator(model);
             List<PromptSequence> rows = lavin.rows();
             BatchGenerator.Prefill batched = gen.prefillForTest(rows, scope);
@@ -82,7 +82,7 @@ class BatchingTest {
     @ValueSource(booleans = {false, true})
     void cachedDecodeEqualsFullRecompute(boolean originalPositions) {
         for (String plan : new String[] {"none", "some"}) {
-            try (LavinModel model = model(plan); NDManager scope = model.manager().newSubManager()) {
+            try (LavinModel model = model(plan); NDManager scope = model.newScope()) {
                 BatchGenerator gen = new BatchGenerator(model);
                 GenerationConfig cfg = GenerationConfig.greedy(8).withRecordLogits(true).withOriginalPositions(originalPositions);
                 for (int r = 0; r < lavin.rowCount(); r++) {

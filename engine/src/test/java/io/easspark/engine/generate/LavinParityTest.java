@@ -62,7 +62,7 @@ public class LavinParityTest {
     @CsvSource({"lavin,none", "lavin,some", "lavin,allbutone", "lavin,all", "pinned,none", "pinned,some", "pinned,allbutone"})
     void everyLayerAndLogitsMatchReferenceRowByRow(String fixtureName, String planName) {
         Fixture f = fixture(fixtureName);
-        try (LavinModel model = model(f, planName, ReparamMode.LOWRANK); NDManager scope = model.manager().newSubManager()) {
+        try (LavinModel model = model(f, planName, ReparamMode.LOWRANK); NDManager scope = model.newScope()) {
             BatchGenerator gen = new BatchGenerator(model);
             int d = f.config().text().dim();
             for (int r = 0; r < f.rowCount(); r++) {
@@ -113,7 +113,7 @@ public class LavinParityTest {
 
     @Test
     void visualTokensMatchReference() {
-        try (LavinModel model = model(lavin, "none", ReparamMode.LOWRANK); NDManager scope = model.manager().newSubManager()) {
+        try (LavinModel model = model(lavin, "none", ReparamMode.LOWRANK); NDManager scope = model.newScope()) {
             for (int r = 0; r < lavin.rowCount(); r++) {
                 if (!lavin.row(r).hasImage()) {
                     continue;
