@@ -60,7 +60,7 @@ public final class EngineBench implements Callable<Integer> {
     String torchPython = "/usr/bin/python3";
     @Option(names = "--output", description = "write the Markdown report here (default: print only)")
     Path output;
-    @Option(names = "--quick", description = "a small model (dim 256, 8 layers, plan 5-7) and one repetition: a smoke run in seconds")
+    @Option(names = "--quick", description = "a small model (dim 256, 8 layers, plan 5-7): a smoke run in seconds")
     boolean quick;
 
     private PrintWriter out = new PrintWriter(System.out, true, StandardCharsets.UTF_8);
@@ -99,7 +99,6 @@ public final class EngineBench implements Callable<Integer> {
             heads = 4;
             ffn = 688;
             plan = "5-7";
-            repeat = 1;
             newTokens = Math.min(newTokens, 16);
         }
         // libtorch reads these once, when the engine starts

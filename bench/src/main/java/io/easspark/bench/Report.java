@@ -99,8 +99,23 @@ final class Report {
                     .append("x | ").append(Math.round(100 * dm / dp)).append("% | ")
                     .append(f2((double) none.kvBytesPerRow() / eas.kvBytesPerRow())).append("x |\n");
         }
+        sb.append(NOTES);
         return sb.toString();
     }
+
+    static final String NOTES = """
+
+            ### Reading these numbers
+
+            - A shared 2-core VM: the same command gives up to ±2x run to run on small shapes (other processes and
+              OpenMP threads contend for the two cores), so compare rows of one run, never across runs.
+            - PyTorch here is Debian's 1.13 with OpenBLAS (`libblas.so.3` → openblas-pthread via
+              `update-alternatives`); the script sets `OMP_WAIT_POLICY=PASSIVE` and sends single-row products to
+              `torch.mv` (both reported in its JSON). Our engine runs DJL's libtorch 2.7.1 with none of those tweaks
+              yet; closing the batch-1 decode gap (GEMV bandwidth, ops per layer) is issue 7's work.
+            - "predicted" counts only the decoder's arithmetic and bytes; the output head (D x V) is included, the
+              per-op overhead of a small model is not, which is why measured ratios can exceed the prediction.
+            """;
 
     private String firstTorch() {
         for (EngineBench.Row r : rows) {

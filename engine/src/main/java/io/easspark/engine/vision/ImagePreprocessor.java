@@ -42,6 +42,11 @@ public final class ImagePreprocessor {
     }
 
     /** The evaluation's preprocessing: ImageNet mean and std at {@code size} pixels. */
+    /** The preprocessing a model's image tower expects: its size, mean and std. */
+    public static ImagePreprocessor forConfig(VisionConfig config) {
+        return new ImagePreprocessor(config.imageSize(), config.mean(), config.std());
+    }
+
     public static ImagePreprocessor imagenet(int size) {
         return new ImagePreprocessor(size, IMAGENET_MEAN, IMAGENET_STD);
     }
