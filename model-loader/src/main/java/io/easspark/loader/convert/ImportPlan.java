@@ -1,0 +1,64 @@
+package io.easspark.loader.convert;
+
+import io.easspark.engine.model.LavinConfig;
+import io.easspark.engine.model.NativeLayout;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Matches what the source files offer against the native layout a config needs, before any byte is converted:
+ * every needed tensor exactly once with the right shape, or one precise error naming the tensor, the expected and
+ * found shape and the file.
+ */
+public final class ImportPlan {
+
+    private final List<ImportedTensor> tensors;
+    private final List<String> unused;
+
+    private ImportPlan(List<ImportedTensor> tensors, List<String> unused) {
+        this.tensors = tensors;
+        this.unused = unused;
+    }
+
+    public static ImportPlan of(LavinConfig config, List<ImportedTensor> offered) {
+        Map<String, ImportedTensor> byName = new LinkedHashMap<>();
+        for (ImportedTensor t : offered) {
+            ImportedTensor previous = byName.putIfAbsent(t.name(), t);
+            if (previous != null) {
+                throw new IllegalArgumentException("tensor " + t.name() + " comes from two files: " + previous.source()
+                        + " and " + t.source());
+            }
+        }
+        List<ImportedTensor> ordered = new ArrayList<>();
+        for (Map.Entry<String, long[]> need : NativeLayout.tensors(config).entrySet()) {
+            ImportedTensor t = byName.remove(need.getKey());
+            if (t == null) {
+                throw new IllegalArgumentException("tensor " + need.getKey() + ": expected " + Arrays.toString(need.getValue())
+                        + " but no input file has it");
+            }
+            if (!Arrays.equals(t.shape(), need.getValue())) {
+                throw new IllegalArgumentException("tensor " + need.getKey() + ": expected " + Arrays.toString(need.getValue())
+                        + " but found " + Arrays.toString(t.shape()) + " in " + t.source());
+            }
+            if (!t.dtype().isFloating()) {
+                throw new IllegalArgumentException("tensor " + need.getKey() + ": expected a floating type but found "
+                        + t.dtype() + " in " + t.source());
+            }
+            ordered.add(t);
+        }
+        return new ImportPlan(ordered, List.copyOf(byName.keySet()));
+    }
+
+    /** The tensors to write, in native layout order. */
+    public List<ImportedTensor> tensors() {
+        return tensors;
+    }
+
+    /** Offered tensors the model does not use (reported, not written). */
+    public List<String> unused() {
+        return unused;
+    }
+}
