@@ -1,0 +1,101 @@
+package io.easspark.loader.nativeformat;
+
+import io.easspark.engine.model.LavinConfig;
+import io.easspark.loader.convert.ImportedTensor;
+import io.easspark.loader.io.LocalInputFile;
+import io.easspark.loader.safetensors.SafetensorsReader;
+import io.easspark.loader.safetensors.SafetensorsWriter;
+import io.easspark.loader.safetensors.TensorSpec;
+import io.easspark.loader.tensor.TensorData;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.zip.CRC32;
+
+/**
+ * Writes a native model directory (docs/FORMAT.md): {@code config.json}, {@code model.safetensors} streamed tensor
+ * by tensor in the source dtype, and {@code tokenizer.model}; then {@link #verify} re-reads it.
+ */
+public final class NativeModelWriter {
+
+    public static final String CONFIG = "config.json";
+    public static final String WEIGHTS = "model.safetensors";
+    public static final String TOKENIZER = "tokenizer.model";
+
+    /** Called after each tensor (progress lines). */
+    @FunctionalInterface
+    public interface Progress {
+        void tensorWritten(int index, int total, String name, long bytes);
+    }
+
+    /** What was written: per tensor its shape and CRC32, for verification. */
+    public record Written(Path directory, Map<String, long[]> shapes, Map<String, Long> checksums, long bytes) {
+    }
+
+    private NativeModelWriter() {
+    }
+
+    /**
+     * @param tokenizer the SentencePiece model's bytes, or null (the directory then lacks {@code tokenizer.model})
+     */
+    public static Written write(Path dir, LavinConfig config, List<ImportedTensor> tensors, byte[] tokenizer,
+            Progress progress) throws IOException {
+        Files.createDirectories(dir);
+        List<TensorSpec> specs = new ArrayList<>();
+        Map<String, ImportedTensor> byName = new LinkedHashMap<>();
+        for (ImportedTensor t : tensors) {
+            specs.add(new TensorSpec(t.name(), t.dtype(), t.shape()));
+            byName.put(t.name(), t);
+        }
+        Map<String, long[]> shapes = new LinkedHashMap<>();
+        Map<String, Long> checksums = new LinkedHashMap<>();
+        long[] total = {0};
+        SafetensorsWriter.write(dir.resolve(WEIGHTS), specs, Map.of("format", "eas-spark-native"), name -> {
+            TensorData data = byName.get(name).produce();
+            shapes.put(name, data.shape());
+            checksums.put(name, crc(data.data()));
+            total[0] += data.data().remaining();
+            progress.tensorWritten(shapes.size(), specs.size(), name, data.data().remaining());
+            return data;
+        });
+        Files.writeString(dir.resolve(CONFIG), config.toJson() + "\n", StandardCharsets.UTF_8);
+        if (tokenizer != null) {
+            Files.write(dir.resolve(TOKENIZER), tokenizer);
+        }
+        return new Written(dir, shapes, checksums, total[0]);
+    }
+
+    /** Re-reads the directory: same tensor count, shapes and CRC32 per tensor, and a config that parses; else fails naming the tensor. */
+    public static void verify(Written w) throws IOException {
+        LavinConfig.fromJson(Files.readString(w.directory().resolve(CONFIG), StandardCharsets.UTF_8));
+        try (SafetensorsReader r = SafetensorsReader.open(new LocalInputFile(w.directory().resolve(WEIGHTS)))) {
+            if (r.tensors().size() != w.shapes().size()) {
+                throw new IOException("verify " + w.directory() + ": wrote " + w.shapes().size() + " tensors but the file holds "
+                        + r.tensors().size());
+            }
+            for (Map.Entry<String, long[]> e : w.shapes().entrySet()) {
+                TensorData back = r.read(e.getKey());
+                if (!Arrays.equals(back.shape(), e.getValue())) {
+                    throw new IOException("verify tensor " + e.getKey() + ": wrote " + Arrays.toString(e.getValue()) + " but read "
+                            + Arrays.toString(back.shape()));
+                }
+                if (crc(back.data()) != w.checksums().get(e.getKey())) {
+                    throw new IOException("verify tensor " + e.getKey() + ": checksum differs from what was written in " + w.directory());
+                }
+            }
+        }
+    }
+
+    static long crc(ByteBuffer data) {
+        CRC32 c = new CRC32();
+        c.update(data.duplicate());
+        return c.getValue();
+    }
+}
