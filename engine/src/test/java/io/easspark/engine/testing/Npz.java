@@ -121,14 +121,23 @@ public final class Npz {
 
     /** Reads a classpath resource, e.g. {@code "/fixtures/pixels.npz"}. */
     public static Map<String, Array> readResource(String resource) {
-        URL url = Npz.class.getResource(resource);
-        if (url == null) {
-            throw new IllegalArgumentException("test resource " + resource + " not found on the classpath");
-        }
-        try {
-            return read(Path.of(url.toURI()));
-        } catch (URISyntaxException e) {
-            throw new IllegalArgumentException("test resource " + resource + " has no file path: " + url, e);
+        // read as a stream: the resource may sit inside a jar (model-loader's tests use engine's test-jar)
+        try (InputStream raw = Npz.class.getResourceAsStream(resource)) {
+            if (raw == null) {
+                throw new IllegalArgumentException("test resource " + resource + " not found on the classpath");
+            }
+            Map<String, Array> arrays = new LinkedHashMap<>();
+            try (java.util.zip.ZipInputStream zip = new java.util.zip.ZipInputStream(raw)) {
+                for (ZipEntry entry = zip.getNextEntry(); entry != null; entry = zip.getNextEntry()) {
+                    String name = entry.getName().endsWith(".npy")
+                            ? entry.getName().substring(0, entry.getName().length() - 4)
+                            : entry.getName();
+                    arrays.put(name, readNpy(name, zip.readAllBytes(), resource));
+                }
+            }
+            return arrays;
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read npz " + resource + ": " + e.getMessage(), e);
         }
     }
 

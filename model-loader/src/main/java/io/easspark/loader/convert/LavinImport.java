@@ -29,10 +29,12 @@ public final class LavinImport {
     /**
      * @param clip the CLIP tower, or null for a text-only model
      * @param skipPlan the plan to store with the model (the checkpoint holds none), e.g. {@code 19,21-31}
+     * @param visionHeadDim the image tower's head size (64 for CLIP; not visible in the weights' shapes)
      */
     public static Result plan(MetaLlamaImport meta, EasAdapterImport adapters, ClipImport clip, int maxSeqLen,
-            int visualTokens, String skipPlan) {
+            int visualTokens, int visionHeadDim, String skipPlan) {
         LlamaConfig text = meta.config(maxSeqLen);
+        SkipPlan plan = SkipPlan.parse(skipPlan, text.nLayers()); // a bad plan fails before anything else is read
         List<ImportedTensor> offered = new ArrayList<>(meta.tensors());
         List<ImportedTensor> adapterTensors = adapters.tensors();
         offered.addAll(adapterTensors);
@@ -40,9 +42,8 @@ public final class LavinImport {
         VisionConfig vision = null;
         if (clip != null) {
             offered.addAll(clip.tensors());
-            vision = VisionShapes.infer(offered, visualTokens);
+            vision = VisionShapes.infer(offered, visualTokens, visionHeadDim);
         }
-        SkipPlan plan = SkipPlan.parse(skipPlan, text.nLayers());
         LavinConfig config = new LavinConfig(text, ac, vision, vision == null ? 0 : vision.taps(), plan.toString().equals("none") ? "" : plan.toString(), "lowrank");
         return new Result(config, ImportPlan.of(config, offered));
     }

@@ -18,7 +18,7 @@ final class VisionShapes {
     private VisionShapes() {
     }
 
-    static VisionConfig infer(List<ImportedTensor> tensors, int visualTokens) {
+    static VisionConfig infer(List<ImportedTensor> tensors, int visualTokens, int headDim) {
         Map<String, long[]> s = new HashMap<>();
         tensors.forEach(t -> s.put(t.name(), t.shape()));
         String v = "backbone.visual.";
@@ -26,6 +26,9 @@ final class VisionShapes {
         long[] conv = require(s, v + "conv1.weight");
         long[] pos = require(s, v + "positional_embedding");
         int width = (int) cls[0];
+        if (headDim <= 0 || width % headDim != 0) {
+            throw new IllegalArgumentException("vision head size " + headDim + " does not divide the tower's width " + width);
+        }
         int patch = (int) conv[2];
         int grid = (int) Math.round(Math.sqrt(pos[0] - 1));
         if ((long) grid * grid + 1 != pos[0]) {
@@ -43,7 +46,7 @@ final class VisionShapes {
         long[] b = require(s, v + "transformer.resblocks.0.adapter_attn.conv_B.weight");
         long[] proj = require(s, "adapter_proj.conv_A.weight");
         int rank = (int) a[0];
-        return new VisionConfig(grid * patch, patch, width, layers, width / CLIP_HEAD_DIM, 1e-5, rank, (int) (rank / b[1]),
+        return new VisionConfig(grid * patch, patch, width, layers, width / headDim, 1e-5, rank, (int) (rank / b[1]),
                 1.0, 10.0, layers / visualTokens, (int) proj[0], VisionConfig.IMAGENET_MEAN, VisionConfig.IMAGENET_STD);
     }
 
