@@ -1,0 +1,152 @@
+package io.easspark.jobs.convert;
+
+import io.easspark.engine.model.LavinConfig;
+import io.easspark.loader.convert.CheckpointTensors;
+import io.easspark.loader.convert.ClipImport;
+import io.easspark.loader.convert.EasAdapterImport;
+import io.easspark.loader.convert.LavinImport;
+import io.easspark.loader.convert.MetaLlamaImport;
+import io.easspark.loader.convert.TorchCheckpointTensors;
+import io.easspark.loader.hadoop.HadoopInputFile;
+import io.easspark.loader.io.SeekableInput;
+import io.easspark.loader.nativeformat.NativeModelWriter;
+import io.easspark.loader.pickle.TorchCheckpoint;
+import java.io.FileNotFoundException;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.FileStatus;
+import org.apache.hadoop.fs.FileSystem;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/**
+ * Imports the original checkpoints — Meta's LLaMA ({@code params.json} + {@code consolidated.NN.pth}), the EAS
+ * adapter checkpoint ({@code .pth}) and OpenAI's CLIP ({@code ViT-L-14.pt}) — into a native model directory,
+ * tensor by tensor, then verifies it. No pickle is executed: {@code .pth} files are read with an allow-list.
+ */
+@Command(name = "convert", mixinStandardHelpOptions = true,
+        description = {
+            "Convert original LaVIN-EAS checkpoints into a native model directory (config.json, model.safetensors, tokenizer.model).",
+            "Inputs may be any Hadoop URI (file:, hdfs:, s3a:); the output is a local directory.",
+            "Formats read: Meta LLaMA params.json + consolidated.NN.pth shards (tensor-parallel shards are joined),",
+            "the EAS/LaVIN adapter checkpoint .pth ({'model': {...}}, 'module.' prefixes), OpenAI CLIP ViT-L-14.pt (TorchScript).",
+            "Pickles are never executed: only tensors, dicts, lists, tuples and primitives are read."},
+        exitCodeListHeading = "Exit codes:%n",
+        exitCodeList = {"0:converted and verified", "1:an input could not be read or the output not written", "2:bad arguments or inputs that do not fit together"})
+public final class ConvertCommand implements Callable<Integer> {
+
+    @Spec
+    CommandSpec spec;
+
+    @Option(names = "--llama", required = true, paramLabel = "DIR",
+            description = "directory with Meta's params.json and consolidated.NN.pth (e.g. LLaMA-7B/)")
+    String llama;
+    @Option(names = "--adapter", required = true, paramLabel = "FILE", description = "the EAS adapter checkpoint (.pth)")
+    String adapter;
+    @Option(names = "--clip", paramLabel = "FILE", description = "OpenAI CLIP image tower (ViT-L-14.pt); omit for a text-only model")
+    String clip;
+    @Option(names = "--tokenizer", paramLabel = "FILE",
+            description = "LLaMA tokenizer.model (default: tokenizer.model next to --llama, or in its parent)")
+    String tokenizer;
+    @Option(names = "--skip-plan", paramLabel = "PLAN", defaultValue = "",
+            description = "0-based layers whose MHA is skipped, stored with the model; the checkpoint holds none (LaVIN-EAS-7B: 19,21-31)")
+    String skipPlan;
+    @Option(names = "--max-seq-len", defaultValue = "512", description = "context limit (default: ${DEFAULT-VALUE}, as the original)")
+    int maxSeqLen;
+    @Option(names = "--visual-tokens", defaultValue = "6", description = "class-token taps of the image tower (default: ${DEFAULT-VALUE})")
+    int visualTokens;
+    @Option(names = "--vision-head-dim", defaultValue = "64", description = "image tower head size (default: ${DEFAULT-VALUE}, CLIP's)")
+    int visionHeadDim;
+    @Option(names = "--output", required = true, paramLabel = "DIR", description = "native model directory to write (local)")
+    Path output;
+
+    @Override
+    public Integer call() throws Exception {
+        PrintWriter out = spec.commandLine().getOut();
+        Configuration conf = new Configuration();
+        List<CheckpointTensors> shards = new ArrayList<>();
+        org.apache.hadoop.fs.Path llamaDir = new org.apache.hadoop.fs.Path(llama);
+        FileSystem fs = llamaDir.getFileSystem(conf);
+        org.apache.hadoop.fs.Path params = new org.apache.hadoop.fs.Path(llamaDir, "params.json");
+        if (!fs.exists(params)) {
+            throw new IllegalArgumentException("--llama " + llama + " has no params.json");
+        }
+        FileStatus[] shardFiles = fs.listStatus(llamaDir, p -> p.getName().matches("consolidated\\.\\d+\\.pth"));
+        if (shardFiles.length == 0) {
+            throw new IllegalArgumentException("--llama " + llama + " has no consolidated.NN.pth shards");
+        }
+        Arrays.sort(shardFiles);
+        for (FileStatus st : shardFiles) {
+            shards.add(new TorchCheckpointTensors(TorchCheckpoint.open(new HadoopInputFile(fs, st.getPath()))));
+        }
+        MetaLlamaImport meta = new MetaLlamaImport(new String(readAll(HadoopInputFile.of(params.toString(), conf)), StandardCharsets.UTF_8), shards);
+        EasAdapterImport adapters = new EasAdapterImport(new TorchCheckpointTensors(TorchCheckpoint.open(HadoopInputFile.of(adapter, conf))));
+        ClipImport vision = clip == null ? null
+                : new ClipImport(new TorchCheckpointTensors(TorchCheckpoint.openTorchScript(HadoopInputFile.of(clip, conf))));
+        LavinImport.Result plan = LavinImport.plan(meta, adapters, vision, maxSeqLen, visualTokens, visionHeadDim, skipPlan);
+        LavinConfig config = plan.config();
+        out.printf(Locale.ROOT, "convert: dim %d, %d layers, FFN %d, vocab %d, %s, plan %s: %d tensors from %d shard(s)%n",
+                config.text().dim(), config.text().nLayers(), config.text().ffnHidden(), config.text().vocabSize(),
+                config.vision() == null ? "text only" : "image tower " + config.vision().layers() + " blocks",
+                config.skipPlan().isEmpty() ? "none" : config.skipPlan(), plan.plan().tensors().size(), shards.size());
+        if (!plan.plan().unused().isEmpty()) {
+            out.println("convert: not used by the model: " + String.join(", ", plan.plan().unused()));
+        }
+        byte[] tok = readTokenizer(fs, llamaDir, conf, out);
+        long t0 = System.nanoTime();
+        long[] done = {0, System.nanoTime()};
+        NativeModelWriter.Written written = NativeModelWriter.write(output, config, plan.plan().tensors(), tok, (i, n, name, bytes) -> {
+            done[0] += bytes;
+            long now = System.nanoTime();
+            if (i == n || now - done[1] > 10_000_000_000L) { // a progress line at least every 10 s
+                done[1] = now;
+                double s = (now - t0) / 1e9;
+                out.printf(Locale.ROOT, "  [%d/%d] %s  %.1f MiB written, %.1f MiB/s%n", i, n, name, done[0] / 1048576.0,
+                        done[0] / 1048576.0 / Math.max(s, 1e-9));
+            }
+        });
+        NativeModelWriter.verify(written);
+        out.printf(Locale.ROOT, "convert: wrote and verified %d tensors (%.1f MiB, CRC32 per tensor) in %s in %.1f s%n",
+                written.shapes().size(), written.bytes() / 1048576.0, output, (System.nanoTime() - t0) / 1e9);
+        return 0;
+    }
+
+    private byte[] readTokenizer(FileSystem fs, org.apache.hadoop.fs.Path llamaDir, Configuration conf, PrintWriter out) throws IOException {
+        if (tokenizer != null) {
+            return readAll(HadoopInputFile.of(tokenizer, conf));
+        }
+        for (org.apache.hadoop.fs.Path p : new org.apache.hadoop.fs.Path[] {
+            new org.apache.hadoop.fs.Path(llamaDir, "tokenizer.model"), new org.apache.hadoop.fs.Path(llamaDir.getParent(), "tokenizer.model")}) {
+            if (p != null && fs.exists(p)) {
+                return readAll(new HadoopInputFile(fs, p));
+            }
+        }
+        out.println("convert: no tokenizer.model found (give --tokenizer); the model directory will need one before inference");
+        return null;
+    }
+
+    private static byte[] readAll(HadoopInputFile f) throws IOException {
+        long n = f.length();
+        if (n > 64L << 20) {
+            throw new IOException(f.location() + " is " + n + " bytes; expected a small file");
+        }
+        ByteBuffer b = ByteBuffer.allocate((int) n);
+        try (SeekableInput in = f.open()) {
+            in.readFully(0, b);
+        } catch (FileNotFoundException e) {
+            throw new IllegalArgumentException(f.location() + " does not exist", e);
+        }
+        return b.array();
+    }
+}

@@ -1,2 +1,0 @@
-/** spark-submit entry points: infer, evaluate, calibrate, convert (issues 4-6). */
-package io.easspark.jobs;

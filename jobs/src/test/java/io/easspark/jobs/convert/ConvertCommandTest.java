@@ -1,0 +1,96 @@
+package io.easspark.jobs.convert;
+
+import static io.easspark.engine.testing.Close.assertClose;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import ai.djl.Device;
+import ai.djl.ndarray.NDManager;
+import io.easspark.engine.eas.ReparamMode;
+import io.easspark.engine.generate.BatchGenerator;
+import io.easspark.engine.model.LavinModel;
+import io.easspark.engine.testing.Fixture;
+import io.easspark.jobs.EasCli;
+import io.easspark.loader.nativeformat.NativeModelDirectory;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import org.apache.hadoop.conf.Configuration;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The real command line, as a user runs it: exit code, output, and a model that gives the reference's logits. */
+class ConvertCommandTest {
+
+    record Run(int exit, String out, String err) {
+    }
+
+    static Run run(String... args) {
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        int exit = EasCli.run(new PrintWriter(out, true), new PrintWriter(err, true), args);
+        return new Run(exit, out.toString(), err.toString());
+    }
+
+    /** The import fixtures (model-loader's test-jar) copied to a folder, as a user's download would be. */
+    static Path originals(Path tmp) throws Exception {
+        Path dir = tmp.resolve("LLaMA-tiny");
+        Files.createDirectories(dir);
+        for (String f : new String[] {"params.json", "consolidated.00.pth", "consolidated.01.pth", "eas_adapter.pth", "clip_tiny.pt"}) {
+            try (var in = ConvertCommandTest.class.getResourceAsStream("/import/lavin_tiny/" + f)) {
+                Files.copy(in, dir.resolve(f));
+            }
+        }
+        try (var in = ConvertCommandTest.class.getResourceAsStream("/tokenizer/tokenizer.model")) {
+            Files.copy(in, tmp.resolve("tokenizer.model")); // Meta ships it beside the model folders
+        }
+        return dir;
+    }
+
+    @Test
+    void convertsVerifiesAndTheResultReproducesTheReference(@TempDir Path tmp) throws Exception {
+        Path src = originals(tmp);
+        Path out = tmp.resolve("native");
+        Run r = run("convert", "--llama", src.toUri().toString(), "--adapter", src.resolve("eas_adapter.pth").toString(),
+                "--clip", src.resolve("clip_tiny.pt").toString(), "--skip-plan", "1,3", "--max-seq-len", "64",
+                "--visual-tokens", "2", "--vision-head-dim", "16", "--output", out.toString());
+        assertThat(r.err()).isEmpty();
+        assertThat(r.exit()).isZero();
+        assertThat(r.out()).contains("dim 64, 4 layers, FFN 128, vocab 256", "plan 1,3", "from 2 shard(s)", "wrote and verified");
+        assertThat(out.resolve("tokenizer.model")).exists();
+        Fixture f = Fixture.load("lavin_tiny");
+        NativeModelDirectory dir = NativeModelDirectory.open(out.toUri().toString(), new Configuration());
+        try (LavinModel m = dir.load(dir.storedPlan(), ReparamMode.LOWRANK, Device.cpu()); NDManager scope = m.newScope()) {
+            float[] logits = new BatchGenerator(m).prefillForTest(List.of(f.row(0)), scope).logits().toFloatArray();
+            assertClose("row 0", logits, f.expected("some_r0_logits").floats(), 1e-4);
+        }
+        assertThat(dir.tokenizer().encode("Image: ", true)).startsWith(1L);
+    }
+
+    @Test
+    void badInputsExitTwoWithOneLine(@TempDir Path tmp) throws Exception {
+        Path src = originals(tmp);
+        Run noParams = run("convert", "--llama", tmp.toString(), "--adapter", src.resolve("eas_adapter.pth").toString(),
+                "--output", tmp.resolve("o").toString());
+        assertThat(noParams.exit()).isEqualTo(2);
+        assertThat(noParams.err().strip()).isEqualTo("eas convert: --llama " + tmp + " has no params.json");
+
+        Run badPlan = run("convert", "--llama", src.toString(), "--adapter", src.resolve("eas_adapter.pth").toString(),
+                "--clip", src.resolve("clip_tiny.pt").toString(), "--visual-tokens", "2", "--vision-head-dim", "16",
+                "--skip-plan", "19,21-31", "--output", tmp.resolve("o").toString());
+        assertThat(badPlan.exit()).isEqualTo(2);
+        assertThat(badPlan.err()).contains("skip plan names layer 19 but the model has layers 0-3").doesNotContain("\tat ");
+
+        Run missing = run("convert", "--llama", src.toString());
+        assertThat(missing.exit()).isEqualTo(2);
+        assertThat(missing.err()).contains("Missing required options").contains("--help");
+    }
+
+    @Test
+    void helpDocumentsEveryInputFormat() {
+        Run r = run("convert", "--help");
+        assertThat(r.exit()).isZero();
+        assertThat(r.out()).contains("params.json", "consolidated.NN.pth", "ViT-L-14.pt", "--skip-plan", "never executed", "Exit codes");
+    }
+}
