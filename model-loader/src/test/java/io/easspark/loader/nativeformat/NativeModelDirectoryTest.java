@@ -30,7 +30,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /** A native directory written from the reference fixture loads through Hadoop's file: scheme and gives the reference logits. */
-class NativeModelDirectoryTest {
+public class NativeModelDirectoryTest {
 
     static final double REFERENCE_TOLERANCE = 1e-4;
 

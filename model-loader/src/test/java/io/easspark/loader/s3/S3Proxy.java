@@ -1,0 +1,97 @@
+package io.easspark.loader.s3;
+
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.concurrent.TimeUnit;
+import org.apache.hadoop.conf.Configuration;
+
+/**
+ * s3proxy (filesystem backend) in its own JVM on 127.0.0.1 and a free port, started and stopped by the test. Buckets
+ * are folders under the base directory.
+ */
+final class S3Proxy implements AutoCloseable {
+
+    static final String ACCESS_KEY = "local-identity";
+    static final String SECRET_KEY = "local-credential";
+
+    private final Process process;
+    final int port;
+    final Path baseDir;
+
+    private S3Proxy(Process process, int port, Path baseDir) {
+        this.process = process;
+        this.port = port;
+        this.baseDir = baseDir;
+    }
+
+    static S3Proxy start(Path work, String... buckets) throws IOException, InterruptedException {
+        Path jar = Path.of("target/s3proxy/s3proxy.jar");
+        if (!Files.isRegularFile(jar)) {
+            throw new IllegalStateException(jar.toAbsolutePath() + " is missing: the build copies it at process-test-resources");
+        }
+        int port;
+        try (ServerSocket s = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            port = s.getLocalPort();
+        }
+        Path base = work.resolve("s3");
+        for (String b : buckets) {
+            Files.createDirectories(base.resolve(b));
+        }
+        Path props = work.resolve("s3proxy.conf");
+        Files.writeString(props, String.join("\n",
+                "s3proxy.endpoint=http://127.0.0.1:" + port,
+                "s3proxy.authorization=aws-v2-or-v4",
+                "s3proxy.identity=" + ACCESS_KEY,
+                "s3proxy.credential=" + SECRET_KEY,
+                "jclouds.provider=filesystem",
+                "jclouds.filesystem.basedir=" + base.toAbsolutePath()) + "\n");
+        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        Process p = new ProcessBuilder(java, "-Xmx256m", "-jar", jar.toString(), "--properties", props.toString())
+                .redirectErrorStream(true).redirectOutput(work.resolve("s3proxy.log").toFile()).start();
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        while (System.nanoTime() < deadline) {
+            if (!p.isAlive()) {
+                throw new IllegalStateException("s3proxy exited: " + Files.readString(work.resolve("s3proxy.log")));
+            }
+            try (Socket s = new Socket()) {
+                s.connect(new InetSocketAddress("127.0.0.1", port), 200);
+                return new S3Proxy(p, port, base);
+            } catch (IOException notYet) {
+                Thread.sleep(200);
+            }
+        }
+        p.destroyForcibly();
+        throw new IllegalStateException("s3proxy did not listen on 127.0.0.1:" + port + " within 60 s");
+    }
+
+    /** S3A settings for this endpoint: path-style, plain HTTP, static keys, few retries (a test should fail fast). */
+    Configuration hadoopConf() {
+        Configuration c = new Configuration();
+        c.set("fs.s3a.endpoint", "http://127.0.0.1:" + port);
+        c.set("fs.s3a.endpoint.region", "us-east-1");
+        c.setBoolean("fs.s3a.path.style.access", true);
+        c.setBoolean("fs.s3a.connection.ssl.enabled", false);
+        c.set("fs.s3a.aws.credentials.provider", "org.apache.hadoop.fs.s3a.SimpleAWSCredentialsProvider");
+        c.set("fs.s3a.access.key", ACCESS_KEY);
+        c.set("fs.s3a.secret.key", SECRET_KEY);
+        c.setInt("fs.s3a.attempts.maximum", 1);
+        c.setInt("fs.s3a.retry.limit", 1);
+        c.set("fs.s3a.retry.interval", "100ms");
+        c.setInt("fs.s3a.bucket.probe", 0);
+        c.set("fs.s3a.change.detection.mode", "none");
+        c.setBoolean("fs.s3a.impl.disable.cache", true);
+        return c;
+    }
+
+    @Override
+    public void close() throws InterruptedException {
+        process.destroy();
+        if (!process.waitFor(10, TimeUnit.SECONDS)) {
+            process.destroyForcibly();
+        }
+    }
+}
