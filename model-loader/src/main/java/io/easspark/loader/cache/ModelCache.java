@@ -133,7 +133,7 @@ public final class ModelCache {
         long t0 = System.nanoTime();
         AutoCloseable value = loader.load(key);
         loads.incrementAndGet();
-        LOG.info("loaded model {} on {} ({}, plan {}, reparam {}) in {} ms", key.modelUri(), key.device(), key.dtype(),
+        LOG.debug("cached model {} on {} ({}, plan {}, reparam {}) after {} ms", key.modelUri(), key.device(), key.dtype(),
                 key.skipPlan(), key.reparam(), (System.nanoTime() - t0) / 1_000_000);
         return value;
     }
