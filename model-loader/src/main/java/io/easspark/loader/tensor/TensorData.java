@@ -2,6 +2,7 @@ package io.easspark.loader.tensor;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -76,8 +77,28 @@ public record TensorData(String name, DType dtype, long[] shape, ByteBuffer data
         return out;
     }
 
-    /** An fp32 NDArray owned by {@code manager}. */
+    /**
+     * An fp32 NDArray owned by {@code manager}. The bytes go to libtorch as they are and are widened there
+     * (vectorised), not element by element in Java: loading is bound by the copy, not by a loop.
+     */
     public NDArray toNDArray(NDManager manager) {
-        return manager.create(toFloats(), new Shape(shape));
+        DataType stored = switch (dtype) {
+            case F32 -> DataType.FLOAT32;
+            case F16 -> DataType.FLOAT16;
+            case F64 -> DataType.FLOAT64;
+            // libtorch 2.7.1 through DJL aborts the JVM on a bf16 buffer: widen those in Java
+            case BF16 -> null;
+            default -> throw new IllegalArgumentException("tensor " + name + ": " + dtype + " is not a floating type");
+        };
+        if (stored == null) {
+            return manager.create(toFloats(), new Shape(shape));
+        }
+        NDArray raw = manager.create(data.duplicate().order(ByteOrder.nativeOrder()), new Shape(shape), stored);
+        if (stored == DataType.FLOAT32) {
+            return raw;
+        }
+        NDArray widened = raw.toType(DataType.FLOAT32, false);
+        raw.close();
+        return widened;
     }
 }

@@ -29,7 +29,11 @@ final class S3Proxy implements AutoCloseable {
     }
 
     static S3Proxy start(Path work, String... buckets) throws IOException, InterruptedException {
+        // Surefire runs in the module folder; the load benchmark (exec:java) from the repository root
         Path jar = Path.of("target/s3proxy/s3proxy.jar");
+        if (!Files.isRegularFile(jar)) {
+            jar = Path.of("model-loader/target/s3proxy/s3proxy.jar");
+        }
         if (!Files.isRegularFile(jar)) {
             throw new IllegalStateException(jar.toAbsolutePath() + " is missing: the build copies it at process-test-resources");
         }
