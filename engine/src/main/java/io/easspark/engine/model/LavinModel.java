@@ -111,17 +111,17 @@ public final class LavinModel implements AutoCloseable {
         int f = t.ffnHidden();
         String p = "layers." + i + ".";
         NDArray wqkvT = fuse(m, List.of(
-                r.readTransposed(p + "attention.wq.weight", d, d),
-                r.readTransposed(p + "attention.wk.weight", d, d),
-                r.readTransposed(p + "attention.wv.weight", d, d))); // [D, 3D]
+                r.read(p + "attention.wq.weight", d, d),
+                r.read(p + "attention.wk.weight", d, d),
+                r.read(p + "attention.wv.weight", d, d))); // [D, 3D]
         NDArray bqkv = null;
         NDArray bq = r.readOptional(p + "attention.wq.bias", d);
         if (bq != null) {
             bqkv = NDArrays.concat(new NDList(bq, r.read(p + "attention.wk.bias", d), r.read(p + "attention.wv.bias", d)));
         }
         NDArray w13T = fuse(m, List.of(
-                r.readTransposed(p + "feed_forward.w1.weight", f, d),
-                r.readTransposed(p + "feed_forward.w3.weight", f, d))); // [D, 2F]
+                r.read(p + "feed_forward.w1.weight", f, d),
+                r.read(p + "feed_forward.w3.weight", f, d))); // [D, 2F]
         NDArray b13 = null;
         NDArray b1 = r.readOptional(p + "feed_forward.w1.bias", f);
         if (b1 != null) {
@@ -135,11 +135,17 @@ public final class LavinModel implements AutoCloseable {
                 w13T, b13, r.readTransposed(p + "feed_forward.w2.weight", d, f), kept, replaced);
     }
 
+    /**
+     * Stacks [out, in] weights along out into one libtorch-owned tensor and returns its transposed view [in, Σout];
+     * the parts (and their Java buffers) are released.
+     */
     private static NDArray fuse(NDManager m, List<NDArray> parts) {
-        NDArray fused = NDArrays.concat(new NDList(parts), 1);
+        NDArray fused = NDArrays.concat(new NDList(parts), 0);
         fused.attach(m);
         parts.forEach(NDArray::close);
-        return fused;
+        NDArray view = fused.transpose();
+        fused.close(); // libtorch owns the concatenated storage, so the view alone keeps it (and STATIC can free it)
+        return view;
     }
 
     private static PiaAdapter readAdapter(NDManager m, WeightReader r, String p, int d, int rank, boolean skippedForm,

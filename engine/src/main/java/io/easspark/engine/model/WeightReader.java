@@ -41,16 +41,14 @@ public final class WeightReader {
     }
 
     /**
-     * Reads a 2-D weight [out, in] and returns its contiguous transpose [in, out] (activations multiply from the
-     * left), releasing the original.
+     * Reads a 2-D weight [out, in] and returns it as [in, out] (activations multiply from the left). The result is
+     * a transposed view of the same storage — no copy: BLAS reads a transposed operand as fast, and a 7B load
+     * would otherwise move every byte twice. The original handle stays open in the manager on purpose: a tensor
+     * made from a Java buffer does not own its memory, the handle's buffer does, and closing it would leave the
+     * view pointing at memory the GC may free.
      */
     public NDArray readTransposed(String name, long... expected) {
-        NDArray raw = read(name, expected);
-        NDArray view = raw.reshape(expected[0], -1).transpose();
-        NDArray copy = view.duplicate();
-        view.close();
-        raw.close();
-        return copy;
+        return read(name, expected).reshape(expected[0], -1).transpose();
     }
 
     public NDManager manager() {

@@ -51,7 +51,10 @@ public class LavinParityTest {
     }
 
     static LavinModel model(Fixture f, String planName, ReparamMode mode) {
-        return LavinModel.load(f.config(), f.weights(), plan(f, planName), mode, Device.cpu());
+        LavinModel model = LavinModel.load(f.config(), f.weights(), plan(f, planName), mode, Device.cpu());
+        // weights made from Java buffers must not depend on buffers the GC may free: collect before using them
+        System.gc();
+        return model;
     }
 
     Fixture fixture(String name) {
