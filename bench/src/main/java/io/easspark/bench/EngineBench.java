@@ -150,7 +150,7 @@ public final class EngineBench implements Callable<Integer> {
         out.println(Report.ratioSummary(rows, batches));
         if (output != null) {
             Files.createDirectories(output.toAbsolutePath().getParent());
-            Files.writeString(output, report);
+            Files.writeString(output, Report.merge(Files.exists(output) ? Files.readString(output) : "", report));
             out.println("wrote " + output);
         }
         return 0;

@@ -49,12 +49,25 @@ final class Report {
         return sb.toString().stripTrailing();
     }
 
+    static final String BEGIN = "<!-- engine-bench:begin -->";
+    static final String END = "<!-- engine-bench:end -->";
+    private static final String HEADER = "# Benchmarks\n\nRatios come from one run on one machine with the same thread count; "
+            + "absolute numbers move with the machine. Each section is rewritten by the command it names.\n\n";
+
+    /** Replaces this benchmark's section of an existing report, keeping the others (e.g. the load benchmark). */
+    static String merge(String existing, String section) {
+        int b = existing.indexOf(BEGIN);
+        int e = existing.indexOf(END);
+        if (b >= 0 && e > b) {
+            return existing.substring(0, b) + section + existing.substring(e + END.length());
+        }
+        return HEADER + section + "\n";
+    }
+
     String markdown() {
         StringBuilder sb = new StringBuilder();
         String easPlan = rows.stream().map(EngineBench.Row::plan).filter(p -> !p.equals("none")).findFirst().orElse("none");
-        sb.append("# Benchmarks\n\n");
-        sb.append("Written by `eas-bench` (bench/). Ratios come from one run on one machine with the same thread count; ")
-                .append("absolute numbers move with the machine.\n\n");
+        sb.append(BEGIN).append("\n");
         sb.append("## Engine: EAS skipping vs none, and the PyTorch eager reference\n\n");
         sb.append(String.format(Locale.ROOT,
                 "Model: random weights, dim %d, %d layers, %d heads, FFN %d, vocab %d, fp32, decoder only (text rows). "
@@ -100,6 +113,7 @@ final class Report {
                     .append(f2((double) none.kvBytesPerRow() / eas.kvBytesPerRow())).append("x |\n");
         }
         sb.append(NOTES);
+        sb.append(END);
         return sb.toString();
     }
 

@@ -8,13 +8,12 @@ import io.easspark.loader.convert.LavinImport;
 import io.easspark.loader.convert.MetaLlamaImport;
 import io.easspark.loader.convert.TorchCheckpointTensors;
 import io.easspark.loader.hadoop.HadoopInputFile;
-import io.easspark.loader.io.SeekableInput;
+import io.easspark.loader.nativeformat.NativeModelDirectory;
 import io.easspark.loader.nativeformat.NativeModelWriter;
 import io.easspark.loader.pickle.TorchCheckpoint;
 import java.io.FileNotFoundException;
 import java.io.IOException;
 import java.io.PrintWriter;
-import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -137,16 +136,10 @@ public final class ConvertCommand implements Callable<Integer> {
     }
 
     private static byte[] readAll(HadoopInputFile f) throws IOException {
-        long n = f.length();
-        if (n > 64L << 20) {
-            throw new IOException(f.location() + " is " + n + " bytes; expected a small file");
-        }
-        ByteBuffer b = ByteBuffer.allocate((int) n);
-        try (SeekableInput in = f.open()) {
-            in.readFully(0, b);
+        try {
+            return NativeModelDirectory.readSmall(f);
         } catch (FileNotFoundException e) {
             throw new IllegalArgumentException(f.location() + " does not exist", e);
         }
-        return b.array();
     }
 }

@@ -88,7 +88,8 @@ public final class NativeModelDirectory {
         return new NativeModelDirectory(uri, config, plan, shards, tok);
     }
 
-    private static byte[] readSmall(InputFile f) throws IOException {
+    /** Reads a small file (config, plan, tokenizer, params.json) whole; refuses anything over 64 MiB. */
+    public static byte[] readSmall(InputFile f) throws IOException {
         long n = f.length();
         if (n > SMALL_FILE_LIMIT) {
             throw new IOException(f.location() + " is " + n + " bytes; expected a small file");
