@@ -44,7 +44,7 @@ final class Report {
             sb.append(String.format(Locale.ROOT, "  batch %2d: prefill %.2fx / %.2fx, decode %.2fx / %.2fx, KV per row %.2fx smaller%n", b,
                     eas.prefillTokS() / none.prefillTokS(), none.predictedPrefillFlops() / eas.predictedPrefillFlops(),
                     eas.decodeTokS() / none.decodeTokS(), none.predictedDecodeBytes() / eas.predictedDecodeBytes(),
-                    (double) none.kvBytesPerRow() / eas.kvBytesPerRow()));
+                    eas.kvBytesPerRow() == 0 ? Double.NaN : (double) none.kvBytesPerRow() / eas.kvBytesPerRow()));
         }
         return sb.toString().stripTrailing();
     }
@@ -110,7 +110,8 @@ final class Report {
             sb.append("| ").append(b).append(" | ").append(f2(pm)).append("x | ").append(f2(pp)).append("x | ")
                     .append(Math.round(100 * pm / pp)).append("% | ").append(f2(dm)).append("x | ").append(f2(dp))
                     .append("x | ").append(Math.round(100 * dm / dp)).append("% | ")
-                    .append(f2((double) none.kvBytesPerRow() / eas.kvBytesPerRow())).append("x |\n");
+                    .append(eas.kvBytesPerRow() == 0 ? "no KV cache" : f2((double) none.kvBytesPerRow() / eas.kvBytesPerRow()) + "x")
+                    .append(" |\n");
         }
         sb.append(NOTES);
         sb.append(END);
