@@ -11,6 +11,7 @@ import io.easspark.engine.generate.PromptSequence;
 import io.easspark.engine.llama.LlamaConfig;
 import io.easspark.engine.model.LavinConfig;
 import io.easspark.engine.model.LavinModel;
+import io.easspark.engine.model.RandomWeights;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;

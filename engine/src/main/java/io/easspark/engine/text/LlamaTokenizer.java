@@ -14,6 +14,8 @@ public final class LlamaTokenizer implements AutoCloseable {
 
     public static final int BOS = 1;
     public static final int EOS = 2;
+    /** The 512-piece tokenizer of the demo model and the tests (tools/tokenizer/README.md). */
+    public static final String DEMO_RESOURCE = "/io/easspark/engine/text/demo-tokenizer.model";
 
     private final SpTokenizer tokenizer;
     private final SpProcessor processor;

@@ -21,7 +21,7 @@ class PromptTest {
 
     @BeforeAll
     void load() throws IOException {
-        try (InputStream in = PromptTest.class.getResourceAsStream("/tokenizer/tokenizer.model")) {
+        try (InputStream in = PromptTest.class.getResourceAsStream("/io/easspark/engine/text/demo-tokenizer.model")) {
             tokenizer = LlamaTokenizer.load(in, "test tokenizer.model");
         }
     }

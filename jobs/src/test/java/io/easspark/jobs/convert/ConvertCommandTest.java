@@ -42,7 +42,7 @@ class ConvertCommandTest {
                 Files.copy(in, dir.resolve(f));
             }
         }
-        try (var in = ConvertCommandTest.class.getResourceAsStream("/tokenizer/tokenizer.model")) {
+        try (var in = ConvertCommandTest.class.getResourceAsStream("/io/easspark/engine/text/demo-tokenizer.model")) {
             Files.copy(in, tmp.resolve("tokenizer.model")); // Meta ships it beside the model folders
         }
         return dir;

@@ -7,27 +7,21 @@ import io.easspark.engine.eas.SkipPlan;
 import io.easspark.engine.llama.LlamaConfig;
 import io.easspark.engine.model.LavinConfig;
 import io.easspark.engine.model.LavinModel;
-import io.easspark.engine.model.NativeLayout;
-import io.easspark.loader.convert.ImportedTensor;
 import io.easspark.loader.hadoop.HadoopInputFile;
 import io.easspark.loader.io.SeekableInput;
+import io.easspark.loader.nativeformat.DemoModel;
 import io.easspark.loader.nativeformat.NativeModelDirectory;
 import io.easspark.loader.nativeformat.NativeModelWriter;
-import io.easspark.loader.tensor.DType;
-import io.easspark.loader.tensor.TensorData;
 import java.lang.management.ManagementFactory;
 import java.lang.management.MemoryPoolMXBean;
 import java.lang.management.MemoryType;
 import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
-import java.util.Map;
-import java.util.SplittableRandom;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileSystem;
 
@@ -50,7 +44,7 @@ public final class LoadBench {
         LavinConfig config = new LavinConfig(text, AdapterConfig.lavinEas(), null, 0, SkipPlan.PUBLISHED_7B, "lowrank");
         Path local = work.resolve("model");
         System.out.println("load-bench: writing the dim-1024, 32-layer fp32 model to " + local + " ...");
-        NativeModelWriter.write(local, config, randomTensors(config), null, (i, n, name, b) -> { });
+        NativeModelWriter.write(local, config, DemoModel.randomTensors(config, 42), null, (i, n, name, b) -> { });
         long bytes = Files.size(local.resolve(NativeModelWriter.WEIGHTS));
         List<String> rows = new ArrayList<>();
         try (S3Proxy s3 = S3Proxy.start(work, "models")) {
@@ -138,25 +132,5 @@ public final class LoadBench {
             }
         }
         return 0;
-    }
-
-    private static List<ImportedTensor> randomTensors(LavinConfig config) {
-        List<ImportedTensor> out = new ArrayList<>();
-        for (Map.Entry<String, long[]> e : NativeLayout.tensors(config).entrySet()) {
-            String name = e.getKey();
-            long[] shape = e.getValue();
-            out.add(new ImportedTensor(name, DType.F32, shape, "random", () -> {
-                int n = Math.toIntExact(TensorData.elements(shape));
-                ByteBuffer b = ByteBuffer.allocate(n * 4).order(ByteOrder.LITTLE_ENDIAN);
-                SplittableRandom r = new SplittableRandom(name.hashCode());
-                double std = 1.0 / Math.sqrt(shape[shape.length - 1]);
-                for (int i = 0; i < n; i++) {
-                    b.putFloat((float) ((r.nextDouble() - 0.5) * 3.46 * std));
-                }
-                b.flip();
-                return new TensorData(name, DType.F32, shape, b);
-            }));
-        }
-        return out;
     }
 }

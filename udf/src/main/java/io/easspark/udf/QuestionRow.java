@@ -1,0 +1,20 @@
+package io.easspark.udf;
+
+import java.util.List;
+
+/**
+ * One input row as the executor sees it, after the Spark side resolved the image column.
+ *
+ * @param id the row's id (output rows carry it back)
+ * @param image encoded image bytes, or null for a row without an image
+ * @param imageMissing why a referenced image could not be read (e.g. its path does not exist), or null
+ * @param question the question text
+ * @param context the hint, or null
+ * @param options answer options (may be empty for free-form questions)
+ */
+public record QuestionRow(String id, byte[] image, String imageMissing, String question, String context, List<String> options) {
+
+    public QuestionRow {
+        options = options == null ? List.of() : List.copyOf(options);
+    }
+}
