@@ -1,6 +1,8 @@
 package io.easspark.jobs;
 
 import io.easspark.jobs.convert.ConvertCommand;
+import io.easspark.jobs.demo.DemoCommand;
+import io.easspark.jobs.infer.InferCommand;
 import java.io.PrintWriter;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -8,7 +10,7 @@ import picocli.CommandLine.Command;
 /** {@code eas <command>}: the entry point of the jobs jar. Exit codes: 0 ok, 1 failure, 2 bad input. */
 @Command(name = "eas", mixinStandardHelpOptions = true, version = "eas-spark 0.1.0",
         description = "eas-spark: LaVIN-EAS batch inference tools.",
-        subcommands = {ConvertCommand.class, CommandLine.HelpCommand.class})
+        subcommands = {InferCommand.class, DemoCommand.class, ConvertCommand.class, CommandLine.HelpCommand.class})
 public final class EasCli {
 
     public static final int OK = 0;
@@ -16,11 +18,10 @@ public final class EasCli {
     public static final int BAD_INPUT = 2;
 
     public static void main(String[] args) {
-        if (System.getProperty("org.slf4j.simpleLogger.defaultLogLevel") == null) {
-            System.setProperty("org.slf4j.simpleLogger.defaultLogLevel", "warn");
+        // logging goes through Spark's log4j2 binding, configured by log4j2.properties in this jar (or conf/)
+        if (System.getProperty("ai.djl.offline") == null) {
+            System.setProperty("ai.djl.offline", "true"); // libtorch comes from the bundled jar; never download
         }
-        // Hadoop's "no native library" warning is expected on every client and says nothing actionable
-        System.setProperty("org.slf4j.simpleLogger.log.org.apache.hadoop.util.NativeCodeLoader", "error");
         System.exit(run(new PrintWriter(System.out, true), new PrintWriter(System.err, true), args));
     }
 

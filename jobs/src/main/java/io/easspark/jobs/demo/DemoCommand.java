@@ -1,0 +1,107 @@
+package io.easspark.jobs.demo;
+
+import com.google.gson.JsonArray;
+import com.google.gson.JsonObject;
+import io.easspark.loader.nativeformat.DemoModel;
+import java.awt.Color;
+import java.awt.Graphics2D;
+import java.awt.RenderingHints;
+import java.awt.image.BufferedImage;
+import java.io.PrintWriter;
+import java.io.Writer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Random;
+import java.util.concurrent.Callable;
+import javax.imageio.ImageIO;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/**
+ * Writes the demo: a small native model with seeded random weights and the demo tokenizer, and a dataset of
+ * generated images (shapes in colours) with questions about them, as JSONL plus PNG files. Two rows are bad on
+ * purpose (a missing image, an empty question) so the job shows its statuses.
+ */
+@Command(name = "demo", mixinStandardHelpOptions = true,
+        description = {"Write the demo model (random weights: its answers are meaningless until a real checkpoint is converted)",
+            "and a sample dataset of generated image-question rows (JSONL + PNG files)."})
+public final class DemoCommand implements Callable<Integer> {
+
+    private static final String[] COLOR_NAMES = {"red", "green", "blue", "yellow", "purple", "orange"};
+    private static final Color[] COLORS = {Color.RED, Color.GREEN, Color.BLUE, Color.YELLOW, new Color(128, 0, 128), Color.ORANGE};
+    private static final String[] SHAPES = {"circle", "square", "triangle"};
+
+    @Spec
+    CommandSpec spec;
+
+    @Option(names = "--output", defaultValue = "demo", description = "folder to write model/ and data/ into (default: ${DEFAULT-VALUE})")
+    Path output;
+    @Option(names = "--rows", defaultValue = "240", description = "dataset rows (default: ${DEFAULT-VALUE})")
+    int rows;
+    @Option(names = "--seed", defaultValue = "7", description = "seed for weights and data (default: ${DEFAULT-VALUE})")
+    long seed;
+
+    @Override
+    public Integer call() throws Exception {
+        if (rows < 3) {
+            throw new IllegalArgumentException("--rows must be >= 3: " + rows);
+        }
+        PrintWriter out = spec.commandLine().getOut();
+        Path model = output.resolve("model");
+        DemoModel.write(model, seed);
+        Path data = output.resolve("data");
+        Path images = data.resolve("images");
+        Files.createDirectories(images);
+        Random random = new Random(seed);
+        try (Writer w = Files.newBufferedWriter(data.resolve("questions.jsonl"), StandardCharsets.UTF_8)) {
+            for (int i = 0; i < rows; i++) {
+                int color = random.nextInt(COLORS.length);
+                int shape = random.nextInt(SHAPES.length);
+                String file = String.format("%04d.png", i);
+                if (i != 1) { // row 1 points at an image that does not exist: status image_missing
+                    draw(images.resolve(file), COLORS[color], shape, random);
+                }
+                JsonObject row = new JsonObject();
+                row.addProperty("id", String.format("q%04d", i));
+                row.addProperty("image", "images/" + file);
+                boolean askColor = random.nextBoolean();
+                row.addProperty("question", i == 2 ? "" : askColor ? "What color is the " + SHAPES[shape] + "?" : "Which shape is in the image?");
+                row.addProperty("context", "A generated picture of one shape.");
+                JsonArray options = new JsonArray();
+                List<String> names = askColor ? List.of(COLOR_NAMES) : List.of(SHAPES);
+                for (int k = 0; k < Math.min(4, names.size()); k++) {
+                    options.add(names.get(k));
+                }
+                row.add("options", options);
+                row.addProperty("answer", String.valueOf((char) ('A' + Math.min(askColor ? color : shape, options.size() - 1))));
+                w.write(row.toString());
+                w.write('\n');
+            }
+        }
+        out.println("demo: wrote model to " + model + " and " + rows + " rows to " + data.resolve("questions.jsonl"));
+        return 0;
+    }
+
+    private static void draw(Path file, Color color, int shape, Random random) throws java.io.IOException {
+        BufferedImage img = new BufferedImage(96, 96, BufferedImage.TYPE_INT_RGB);
+        Graphics2D g = img.createGraphics();
+        g.setRenderingHint(RenderingHints.KEY_ANTIALIASING, RenderingHints.VALUE_ANTIALIAS_ON);
+        g.setColor(Color.WHITE);
+        g.fillRect(0, 0, 96, 96);
+        g.setColor(color);
+        int x = 10 + random.nextInt(30);
+        int y = 10 + random.nextInt(30);
+        int s = 30 + random.nextInt(20);
+        switch (shape) {
+            case 0 -> g.fillOval(x, y, s, s);
+            case 1 -> g.fillRect(x, y, s, s);
+            default -> g.fillPolygon(new int[] {x, x + s, x + s / 2}, new int[] {y + s, y + s, y}, 3);
+        }
+        g.dispose();
+        ImageIO.write(img, "png", file.toFile());
+    }
+}

@@ -1,0 +1,110 @@
+package io.easspark.jobs.infer;
+
+import io.easspark.engine.eas.ReparamMode;
+import io.easspark.engine.generate.GenerationConfig;
+import io.easspark.engine.text.PromptFormat;
+import io.easspark.loader.cache.LoadedModel;
+import io.easspark.loader.cache.ModelCache;
+import io.easspark.udf.AnswerOptions;
+import io.easspark.udf.BatchAnswerer;
+import io.easspark.udf.QuestionRow;
+import java.io.Serializable;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+import java.util.NoSuchElementException;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.spark.TaskContext;
+import org.apache.spark.api.java.function.MapPartitionsFunction;
+import org.apache.spark.resource.ResourceInformation;
+import org.apache.spark.sql.Row;
+
+/**
+ * The executor side of infer: reads a partition's rows in chunks, answers them with the executor's shared model
+ * ({@link LoadedModel} through the JVM's {@link ModelCache}, never per task or row) and emits one output row per
+ * input row. Input columns: id, question, context, options (array of strings), image_bytes, image_path.
+ */
+final class AnswerPartition implements MapPartitionsFunction<Row, Row>, Serializable {
+
+    private static final long serialVersionUID = 1L;
+    /** Rows read before answering: several batches, so length sorting has something to sort. */
+    private static final int BATCHES_PER_CHUNK = 8;
+
+    private final InferOptions o;
+    private final Map<String, String> hadoopConf;
+    private final String modelName;
+
+    AnswerPartition(InferOptions o, Map<String, String> hadoopConf, String modelName) {
+        this.o = o;
+        this.hadoopConf = hadoopConf;
+        this.modelName = modelName;
+    }
+
+    @Override
+    public Iterator<Row> call(Iterator<Row> input) {
+        if (!input.hasNext()) {
+            return Collections.emptyIterator();
+        }
+        Configuration conf = new Configuration(false);
+        hadoopConf.forEach(conf::set);
+        ModelCache.Lease<LoadedModel> lease = LoadedModel.acquire(o.model(), conf, o.device(), gpuAddress(), o.skipPlan(),
+                ReparamMode.parse(o.reparam()));
+        GenerationConfig gen = GenerationConfig.greedy(o.maxNewTokens()).withSampling(o.temperature(), o.topP(), o.seed());
+        BatchAnswerer answerer = new BatchAnswerer(lease.get().model(), lease.get().tokenizer(), modelName,
+                new AnswerOptions(PromptFormat.parse(o.promptFormat()), gen, o.batchSize()));
+        ImageResolver images = new ImageResolver(o.imageRoot(), conf);
+        int chunk = o.batchSize() * BATCHES_PER_CHUNK;
+        return new Iterator<>() {
+            private Iterator<Row> ready = Collections.emptyIterator();
+
+            @Override
+            public boolean hasNext() {
+                while (!ready.hasNext() && input.hasNext()) {
+                    List<QuestionRow> rows = new ArrayList<>(chunk);
+                    while (rows.size() < chunk && input.hasNext()) {
+                        rows.add(question(input.next(), images));
+                    }
+                    List<Row> out = new ArrayList<>(rows.size());
+                    answerer.answer(rows).forEach(a -> out.add(OutputSchema.toRow(a)));
+                    ready = out.iterator();
+                }
+                if (!ready.hasNext()) {
+                    lease.close();
+                    return false;
+                }
+                return true;
+            }
+
+            @Override
+            public Row next() {
+                if (!hasNext()) {
+                    throw new NoSuchElementException();
+                }
+                return ready.next();
+            }
+        };
+    }
+
+    private static QuestionRow question(Row r, ImageResolver images) {
+        byte[] bytes = r.isNullAt(r.fieldIndex("image_bytes")) ? null : r.getAs("image_bytes");
+        String missing = null;
+        if (bytes == null && !r.isNullAt(r.fieldIndex("image_path"))) {
+            ImageResolver.Result res = images.read(r.getAs("image_path"));
+            bytes = res.bytes();
+            missing = res.missing();
+        }
+        List<String> options = r.isNullAt(r.fieldIndex("options")) ? List.of() : r.getList(r.fieldIndex("options"));
+        return new QuestionRow(r.getAs("id"), bytes, missing, r.getAs("question"), r.getAs("context"), options);
+    }
+
+    private static String gpuAddress() {
+        TaskContext tc = TaskContext.get();
+        if (tc == null) {
+            return null;
+        }
+        scala.Option<ResourceInformation> gpu = tc.resources().get("gpu");
+        return gpu.isDefined() && gpu.get().addresses().length > 0 ? gpu.get().addresses()[0] : null;
+    }
+}
