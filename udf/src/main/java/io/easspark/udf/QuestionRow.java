@@ -15,6 +15,7 @@ import java.util.List;
 public record QuestionRow(String id, byte[] image, String imageMissing, String question, String context, List<String> options) {
 
     public QuestionRow {
-        options = options == null ? List.of() : List.copyOf(options);
+        // a null option (a hole in the input array) stays in place as "": dropping it would shift every later letter
+        options = options == null ? List.of() : options.stream().map(o -> o == null ? "" : o).toList();
     }
 }

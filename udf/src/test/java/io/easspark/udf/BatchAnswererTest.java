@@ -75,6 +75,7 @@ class BatchAnswererTest {
         rows.add(new QuestionRow("huge-options", null, null, "Which?", null, List.of("circle ".repeat(400), "square")));
         rows.add(new QuestionRow("ok-image-2", png(Color.BLUE), null, "Which shape is blue?", "", opts));
         rows.add(new QuestionRow("free-form", null, null, "Describe the picture.", null, List.of()));
+        rows.add(new QuestionRow("null-option", null, null, "Which?", null, Arrays.asList("red", null, "blue")));
         return rows;
     }
 
@@ -105,6 +106,7 @@ class BatchAnswererTest {
         assertThat(byId.get("huge-options").status()).isEqualTo("error");
         assertThat(byId.get("huge-options").error()).contains("with its options alone");
         assertThat(byId.get("free-form").answerChoice()).isNull();
+        assertThat(byId.get("null-option").status()).isEqualTo("ok");
         assertThat(out).allSatisfy(r -> {
             assertThat(r.model()).isEqualTo("demo");
             assertThat(r.skipPlan()).isEqualTo(DemoModel.PLAN);

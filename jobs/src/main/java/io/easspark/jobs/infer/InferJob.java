@@ -61,7 +61,14 @@ public final class InferJob {
         }
         Dataset<Row> raw = read(spark, o);
         Dataset<Row> questions = canonical(raw, o);
-        long inputRows = questions.count();
+        // one pass: the row count, and ids that could not key an output row (the output's id is never null)
+        Row counts = questions.agg(org.apache.spark.sql.functions.count(lit(1)),
+                org.apache.spark.sql.functions.count(org.apache.spark.sql.functions.when(col("id").isNull(), lit(1)))).first();
+        long inputRows = counts.getLong(0);
+        if (counts.getLong(1) > 0) {
+            throw new IllegalArgumentException("--id-col " + o.idCol() + " is null in " + counts.getLong(1) + " of " + inputRows
+                    + " input rows: every row needs an id so its answer can be found (and --resume can skip it)");
+        }
         Map<String, String> hadoop = new HashMap<>();
         conf.forEach(e -> hadoop.put(e.getKey(), e.getValue()));
         String modelName = o.model();

@@ -9,10 +9,8 @@ import io.easspark.engine.eas.ReparamMode;
 import io.easspark.engine.generate.BatchGenerator;
 import io.easspark.engine.model.LavinModel;
 import io.easspark.engine.testing.Fixture;
-import io.easspark.jobs.EasCli;
+import io.easspark.jobs.testing.CliRun;
 import io.easspark.loader.nativeformat.NativeModelDirectory;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -22,16 +20,6 @@ import org.junit.jupiter.api.io.TempDir;
 
 /** The real command line, as a user runs it: exit code, output, and a model that gives the reference's logits. */
 class ConvertCommandTest {
-
-    record Run(int exit, String out, String err) {
-    }
-
-    static Run run(String... args) {
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        int exit = EasCli.run(new PrintWriter(out, true), new PrintWriter(err, true), args);
-        return new Run(exit, out.toString(), err.toString());
-    }
 
     /** The import fixtures (model-loader's test-jar) copied to a folder, as a user's download would be. */
     static Path originals(Path tmp) throws Exception {
@@ -52,7 +40,7 @@ class ConvertCommandTest {
     void convertsVerifiesAndTheResultReproducesTheReference(@TempDir Path tmp) throws Exception {
         Path src = originals(tmp);
         Path out = tmp.resolve("native");
-        Run r = run("convert", "--llama", src.toUri().toString(), "--adapter", src.resolve("eas_adapter.pth").toString(),
+        CliRun r = CliRun.of("convert", "--llama", src.toUri().toString(), "--adapter", src.resolve("eas_adapter.pth").toString(),
                 "--clip", src.resolve("clip_tiny.pt").toString(), "--skip-plan", "1,3", "--max-seq-len", "64",
                 "--visual-tokens", "2", "--vision-head-dim", "16", "--output", out.toString());
         assertThat(r.err()).isEmpty();
@@ -71,25 +59,25 @@ class ConvertCommandTest {
     @Test
     void badInputsExitTwoWithOneLine(@TempDir Path tmp) throws Exception {
         Path src = originals(tmp);
-        Run noParams = run("convert", "--llama", tmp.toString(), "--adapter", src.resolve("eas_adapter.pth").toString(),
+        CliRun noParams = CliRun.of("convert", "--llama", tmp.toString(), "--adapter", src.resolve("eas_adapter.pth").toString(),
                 "--output", tmp.resolve("o").toString());
         assertThat(noParams.exit()).isEqualTo(2);
         assertThat(noParams.err().strip()).isEqualTo("eas convert: --llama " + tmp + " has no params.json");
 
-        Run badPlan = run("convert", "--llama", src.toString(), "--adapter", src.resolve("eas_adapter.pth").toString(),
+        CliRun badPlan = CliRun.of("convert", "--llama", src.toString(), "--adapter", src.resolve("eas_adapter.pth").toString(),
                 "--clip", src.resolve("clip_tiny.pt").toString(), "--visual-tokens", "2", "--vision-head-dim", "16",
                 "--skip-plan", "19,21-31", "--output", tmp.resolve("o").toString());
         assertThat(badPlan.exit()).isEqualTo(2);
         assertThat(badPlan.err()).contains("skip plan names layer 19 but the model has layers 0-3").doesNotContain("\tat ");
 
-        Run missing = run("convert", "--llama", src.toString());
+        CliRun missing = CliRun.of("convert", "--llama", src.toString());
         assertThat(missing.exit()).isEqualTo(2);
         assertThat(missing.err()).contains("Missing required options").contains("--help");
     }
 
     @Test
     void helpDocumentsEveryInputFormat() {
-        Run r = run("convert", "--help");
+        CliRun r = CliRun.of("convert", "--help");
         assertThat(r.exit()).isZero();
         assertThat(r.out()).contains("params.json", "consolidated.NN.pth", "ViT-L-14.pt", "--skip-plan", "never executed", "Exit codes");
     }

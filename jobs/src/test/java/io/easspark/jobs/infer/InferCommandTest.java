@@ -2,9 +2,7 @@ package io.easspark.jobs.infer;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.easspark.jobs.EasCli;
-import java.io.PrintWriter;
-import java.io.StringWriter;
+import io.easspark.jobs.testing.CliRun;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -24,21 +22,11 @@ class InferCommandTest {
     Path tmp;
     Path demo;
 
-    record Run(int exit, String out, String err) {
-    }
-
-    static Run run(String... args) {
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        int exit = EasCli.run(new PrintWriter(out, true), new PrintWriter(err, true), args);
-        return new Run(exit, out.toString(), err.toString());
-    }
-
     @BeforeAll
     void demo() throws Exception {
         tmp = Files.createTempDirectory("infer-test");
         demo = tmp.resolve("demo");
-        Run r = run("demo", "--output", demo.toString(), "--rows", "24");
+        CliRun r = CliRun.of("demo", "--output", demo.toString(), "--rows", "24");
         assertThat(r.exit()).as(r.err()).isZero();
     }
 
@@ -62,7 +50,7 @@ class InferCommandTest {
     @Test
     void everyInputRowComesOutOnceWithItsStatus() throws Exception {
         String output = tmp.resolve("answers").toString();
-        Run r = run(infer(output));
+        CliRun r = CliRun.of(infer(output));
         assertThat(r.exit()).as(r.err()).isZero();
         assertThat(r.out()).contains("infer: 24 rows in, 24 rows out", "image_missing     1", "empty_question    1", "ok                22", "preview");
         SparkSession spark = io.easspark.jobs.spark.LocalSpark.session("local[1]", "infer-test-reader");
@@ -83,18 +71,25 @@ class InferCommandTest {
     }
 
     @Test
-    void badArgumentsFailBeforeAnyTaskWithOneLine() {
-        Run noCol = run(infer(tmp.resolve("x").toString(), "--question-col", "q"));
+    void badArgumentsFailBeforeAnyTaskWithOneLine() throws Exception {
+        CliRun noCol = CliRun.of(infer(tmp.resolve("x").toString(), "--question-col", "q"));
         assertThat(noCol.exit()).isEqualTo(2);
         assertThat(noCol.err().strip()).startsWith("eas infer: --question-col q: no such column; the input has [");
-        Run noModel = run("infer", "--master", "local[2]", "--input", demo.resolve("data/questions.jsonl").toString(),
+        CliRun noModel = CliRun.of("infer", "--master", "local[2]", "--input", demo.resolve("data/questions.jsonl").toString(),
                 "--model", tmp.resolve("nope").toString(), "--output", tmp.resolve("y").toString());
         assertThat(noModel.exit()).isEqualTo(2);
         assertThat(noModel.err()).contains("--model: model directory").contains("does not exist");
-        Run badPlan = run(infer(tmp.resolve("z").toString(), "--skip-plan", "9"));
+        CliRun badPlan = CliRun.of(infer(tmp.resolve("z").toString(), "--skip-plan", "9"));
         assertThat(badPlan.exit()).isEqualTo(2);
         assertThat(badPlan.err()).contains("skip plan names layer 9 but the model has layers 0-3");
-        Run badFormat = run(infer(tmp.resolve("w").toString(), "--input-format", "xml"));
+        java.nio.file.Path noIds = tmp.resolve("no-ids.jsonl");
+        Files.writeString(noIds, "{\"id\":\"a\",\"question\":\"Q?\"}\n{\"question\":\"No id?\"}\n");
+        CliRun nullIds = CliRun.of("infer", "--master", "local[2]", "--input", noIds.toString(), "--image-col", "",
+                "--context-col", "", "--options-col", "", "--model", demo.resolve("model").toString(), "--output", tmp.resolve("v").toString());
+        assertThat(nullIds.exit()).isEqualTo(2);
+        assertThat(nullIds.err().strip()).isEqualTo("eas infer: --id-col id is null in 1 of 2 input rows: every row needs an id "
+                + "so its answer can be found (and --resume can skip it)");
+        CliRun badFormat = CliRun.of(infer(tmp.resolve("w").toString(), "--input-format", "xml"));
         assertThat(badFormat.exit()).isEqualTo(2);
         assertThat(badFormat.err()).contains("unknown --input-format xml");
     }
