@@ -6,8 +6,11 @@ import io.easspark.engine.text.PromptFormat;
 import io.easspark.loader.cache.LoadedModel;
 import io.easspark.loader.cache.ModelCache;
 import io.easspark.udf.AnswerOptions;
+import io.easspark.udf.AnswerRow;
 import io.easspark.udf.BatchAnswerer;
+import io.easspark.udf.DeviceBatcher;
 import io.easspark.udf.QuestionRow;
+import io.easspark.udf.RowAnswerer;
 import java.io.Serializable;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -20,26 +23,34 @@ import org.apache.spark.TaskContext;
 import org.apache.spark.api.java.function.MapPartitionsFunction;
 import org.apache.spark.resource.ResourceInformation;
 import org.apache.spark.sql.Row;
+import org.apache.spark.sql.RowFactory;
 
 /**
  * The executor side of infer: reads a partition's rows in chunks, answers them with the executor's shared model
  * ({@link LoadedModel} through the JVM's {@link ModelCache}, never per task or row) and emits one output row per
- * input row. Input columns: id, question, context, options (array of strings), image_bytes, image_path.
+ * input row. Input columns: id, question, context, options (array of strings), image_bytes, image_path, and the
+ * carried partition column when there is one (it goes to the output unchanged).
  */
 final class AnswerPartition implements MapPartitionsFunction<Row, Row>, Serializable {
 
     private static final long serialVersionUID = 1L;
     /** Rows read before answering: several batches, so length sorting has something to sort. */
     private static final int BATCHES_PER_CHUNK = 8;
+    /** Longest wait of the shared batcher for a fuller batch: small next to one batch's engine time. */
+    private static final long LINGER_MILLIS = 50;
 
     private final InferOptions o;
     private final Map<String, String> hadoopConf;
     private final String modelName;
+    private final JobCounters counters;
+    private final boolean carry;
 
-    AnswerPartition(InferOptions o, Map<String, String> hadoopConf, String modelName) {
+    AnswerPartition(InferOptions o, Map<String, String> hadoopConf, String modelName, JobCounters counters, boolean carry) {
         this.o = o;
         this.hadoopConf = hadoopConf;
         this.modelName = modelName;
+        this.counters = counters;
+        this.carry = carry;
     }
 
     @Override
@@ -52,26 +63,52 @@ final class AnswerPartition implements MapPartitionsFunction<Row, Row>, Serializ
         ModelCache.Lease<LoadedModel> lease = LoadedModel.acquire(o.model(), conf, o.device(), gpuAddress(), o.skipPlan(),
                 ReparamMode.parse(o.reparam()));
         GenerationConfig gen = GenerationConfig.greedy(o.maxNewTokens()).withSampling(o.temperature(), o.topP(), o.seed());
-        BatchAnswerer answerer = new BatchAnswerer(lease.get().model(), lease.get().tokenizer(), modelName,
-                new AnswerOptions(PromptFormat.parse(o.promptFormat()), gen, o.batchSize()));
+        AnswerOptions options = new AnswerOptions(PromptFormat.parse(o.promptFormat()), gen, o.batchSize());
+        RowAnswerer answerer = o.crossTaskBatching()
+                ? DeviceBatcher.join(lease.get().model(), lease.get().tokenizer(), modelName, options, LINGER_MILLIS)
+                : new BatchAnswerer(lease.get().model(), lease.get().tokenizer(), modelName, options);
+        TaskContext tc = TaskContext.get();
+        Runnable release = () -> {
+            answerer.close();
+            lease.close();
+        };
+        if (tc != null) {
+            // a task that fails or is killed mid-partition still gives its batcher slot and model lease back
+            tc.addTaskCompletionListener((org.apache.spark.util.TaskCompletionListener) ctx -> release.run());
+        }
         ImageResolver images = new ImageResolver(o.imageRoot(), conf);
         int chunk = o.batchSize() * BATCHES_PER_CHUNK;
         return new Iterator<>() {
             private Iterator<Row> ready = Collections.emptyIterator();
+            private long emitted;
+            private boolean released;
 
             @Override
             public boolean hasNext() {
                 while (!ready.hasNext() && input.hasNext()) {
+                    TaskFaults.maybeFail(emitted);
+                    List<Row> in = new ArrayList<>(chunk);
                     List<QuestionRow> rows = new ArrayList<>(chunk);
                     while (rows.size() < chunk && input.hasNext()) {
-                        rows.add(question(input.next(), images));
+                        Row r = input.next();
+                        in.add(r);
+                        rows.add(question(r, images));
                     }
+                    List<AnswerRow> answers = answerer.answer(rows);
                     List<Row> out = new ArrayList<>(rows.size());
-                    answerer.answer(rows).forEach(a -> out.add(OutputSchema.toRow(a)));
+                    for (int i = 0; i < answers.size(); i++) {
+                        AnswerRow a = answers.get(i);
+                        counters.add(a);
+                        out.add(carry ? withCarried(OutputSchema.toRow(a), in.get(i)) : OutputSchema.toRow(a));
+                    }
+                    emitted += out.size();
                     ready = out.iterator();
                 }
                 if (!ready.hasNext()) {
-                    lease.close();
+                    if (!released && tc == null) {
+                        release.run();
+                    }
+                    released = true;
                     return false;
                 }
                 return true;
@@ -85,6 +122,15 @@ final class AnswerPartition implements MapPartitionsFunction<Row, Row>, Serializ
                 return ready.next();
             }
         };
+    }
+
+    private static Row withCarried(Row answer, Row in) {
+        Object[] values = new Object[answer.length() + 1];
+        for (int i = 0; i < answer.length(); i++) {
+            values[i] = answer.get(i);
+        }
+        values[answer.length()] = in.get(in.length() - 1);
+        return RowFactory.create(values);
     }
 
     private static QuestionRow question(Row r, ImageResolver images) {

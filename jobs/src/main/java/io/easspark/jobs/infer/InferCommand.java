@@ -57,21 +57,35 @@ public final class InferCommand implements Callable<Integer> {
     long seed;
     @Option(names = "--device", defaultValue = "auto", description = "cpu, gpu or auto (default: ${DEFAULT-VALUE})")
     String device;
-    @Option(names = "--output", required = true, description = "answers (Parquet, any Hadoop URI); overwritten")
+    @Option(names = "--output", required = true, description = "answers (Parquet, any Hadoop URI); overwritten unless --resume")
     String output;
-    @Option(names = "--master", defaultValue = "local[*]", description = "Spark master when not run by spark-submit (default: ${DEFAULT-VALUE})")
+    @Option(names = "--partition-by", description = "partition the output by this column: an output column (e.g. status) or an input column, carried over")
+    String partitionBy;
+    @Option(names = "--resume", description = "answer only the ids missing from an existing --output and append them")
+    boolean resume;
+    @Option(names = "--partitions", defaultValue = "0", description = "repartition the input into this many tasks; 0 = as read (default: ${DEFAULT-VALUE})")
+    int partitions;
+    @Option(names = "--cross-task-batching", negatable = true, defaultValue = "true", fallbackValue = "true",
+            description = "tasks of one executor share full batches on its device (default: ${DEFAULT-VALUE})")
+    boolean crossTaskBatching;
+    @Option(names = "--progress-seconds", defaultValue = "10", description = "seconds between progress lines; 0 = none (default: ${DEFAULT-VALUE})")
+    int progressSeconds;
+    @Option(names = "--master", description = "Spark master when not run by spark-submit (default: local[*])")
     String master;
     @Option(names = "--preview", defaultValue = "10", description = "rows of the output to print (default: ${DEFAULT-VALUE})")
     int preview;
 
     @Override
     public Integer call() throws Exception {
-        if (batchSize < 1) {
-            throw new IllegalArgumentException("--batch-size must be >= 1: " + batchSize);
+        InferOptions o = InferOptions.builder(input, model, output).inputFormat(inputFormat).imageRoot(imageRoot).idCol(idCol)
+                .imageCol(blankToNull(imageCol)).questionCol(questionCol).contextCol(blankToNull(contextCol))
+                .optionsCol(blankToNull(optionsCol)).optionsDelimiter(optionsDelimiter).skipPlan(skipPlan).reparam(reparam)
+                .batchSize(batchSize).maxNewTokens(maxNewTokens).promptFormat(promptFormat).sampling(temperature, topP, seed)
+                .device(device).previewRows(preview).partitions(partitions).partitionBy(blankToNull(partitionBy)).resume(resume)
+                .crossTaskBatching(crossTaskBatching).progressSeconds(progressSeconds).build();
+        if (progressSeconds < 0) {
+            throw new IllegalArgumentException("--progress-seconds must be >= 0: " + progressSeconds);
         }
-        InferOptions o = new InferOptions(input, inputFormat, imageRoot, idCol, blankToNull(imageCol), questionCol,
-                blankToNull(contextCol), blankToNull(optionsCol), optionsDelimiter, model, skipPlan, reparam, batchSize,
-                maxNewTokens, promptFormat, temperature, topP, seed, device, output, preview);
         SparkSession spark = LocalSpark.session(master, "eas-infer");
         try {
             InferJob.run(spark, o, spec.commandLine().getOut());

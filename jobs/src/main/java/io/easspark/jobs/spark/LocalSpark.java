@@ -9,11 +9,20 @@ public final class LocalSpark {
     }
 
     /**
-     * @param master e.g. {@code local[*]}; under spark-submit the master comes from there and this is not called
+     * A session for a command. Under spark-submit (which sets {@code spark.master}) the submit's master and settings
+     * win and {@code master} must be null; run directly ({@code java -jar}), {@code master} defaults to {@code local[*]}.
      */
     public static SparkSession session(String master, String app) {
+        String submitted = System.getProperty("spark.master");
+        if (submitted != null) {
+            if (master != null && !master.equals(submitted)) {
+                throw new IllegalArgumentException("--master " + master + " conflicts with spark-submit's master " + submitted
+                        + ": give the master to spark-submit only");
+            }
+            return SparkSession.builder().appName(app).getOrCreate();
+        }
         return SparkSession.builder()
-                .master(master)
+                .master(master == null ? "local[*]" : master)
                 .appName(app)
                 // the UI's port and threads are noise for a local batch job and for tests
                 .config("spark.ui.enabled", "false")

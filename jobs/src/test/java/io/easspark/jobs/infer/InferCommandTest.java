@@ -8,12 +8,16 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Collectors;
+import java.util.stream.Stream;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
 
 /** The README's job: demo, then infer through the real command line, every row accounted for. */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
@@ -43,7 +47,17 @@ class InferCommandTest {
                 demo.resolve("data/questions.jsonl").toString(), "--image-root", demo.resolve("data").toString(),
                 "--model", demo.resolve("model").toUri().toString(), "--output", output, "--max-new-tokens", "6",
                 "--batch-size", "4"));
-        args.addAll(List.of(extra));
+        for (int i = 0; i + 1 < extra.length; i += 2) {
+            int at = args.indexOf(extra[i]);
+            if (at >= 0 && extra[i].startsWith("--")) {
+                args.set(at + 1, extra[i + 1]); // an override of one of the defaults above
+            } else {
+                args.addAll(List.of(extra[i], extra[i + 1]));
+            }
+        }
+        if (extra.length % 2 == 1) {
+            args.add(extra[extra.length - 1]);
+        }
         return args.toArray(String[]::new);
     }
 
@@ -52,7 +66,7 @@ class InferCommandTest {
         String output = tmp.resolve("answers").toString();
         CliRun r = CliRun.of(infer(output));
         assertThat(r.exit()).as(r.err()).isZero();
-        assertThat(r.out()).contains("infer: 24 rows in, 24 rows out", "image_missing     1", "empty_question    1", "ok                22", "preview");
+        assertThat(r.out()).contains("infer: 24 rows in, 24 answered, 24 rows in", "image_missing     1", "empty_question    1", "ok                22", "preview");
         SparkSession spark = io.easspark.jobs.spark.LocalSpark.session("local[1]", "infer-test-reader");
         List<Row> rows = spark.read().parquet(output).collectAsList();
         List<String> inputIds = Files.readAllLines(demo.resolve("data/questions.jsonl")).stream()
@@ -68,6 +82,38 @@ class InferCommandTest {
         assertThat(ok.<String>getAs("skip_plan")).isEqualTo("1,3");
         assertThat(spark.read().parquet(output).schema().fieldNames()).containsExactly("id", "answer_text", "answer_choice",
                 "status", "error", "prompt_tokens", "generated_tokens", "latency_ms", "model", "skip_plan");
+    }
+
+    static Stream<Arguments> badArguments() {
+        return Stream.of(
+                Arguments.of(List.of("--batch-size", "0"), "--batch-size must be >= 1: 0"),
+                Arguments.of(List.of("--max-new-tokens", "0"), "--max-new-tokens must be in 1.."),
+                Arguments.of(List.of("--max-new-tokens", "100000"), "--max-new-tokens must be in 1.."),
+                Arguments.of(List.of("--reparam", "foo"), "unknown reparam mode 'foo'"),
+                Arguments.of(List.of("--prompt-format", "xml"), "unknown prompt format 'xml'"),
+                Arguments.of(List.of("--device", "tpu"), "unknown --device tpu"),
+                Arguments.of(List.of("--device", "gpu"), "--device gpu, but this Spark application requests no GPUs"),
+                Arguments.of(List.of("--partitions", "-1"), "--partitions must be >= 0"),
+                Arguments.of(List.of("--progress-seconds", "-1"), "--progress-seconds must be >= 0"),
+                Arguments.of(List.of("--partition-by", "nosuch"), "--partition-by (an output column or an input column) nosuch: no such column"),
+                Arguments.of(List.of("--image-col", "options"), "--image-col options must be binary (image bytes) or a string (path)"),
+                Arguments.of(List.of("--options-col", "nope"), "--options-col nope: no such column"),
+                Arguments.of(List.of("--skip-plan", "1-x"), "skip plan"),
+                Arguments.of(List.of("--input", "/nonexistent/q.jsonl"), "--input /nonexistent/q.jsonl: "),
+                Arguments.of(List.of("--input", "/nonexistent/q.txt"), "cannot tell the format of --input"),
+                Arguments.of(List.of("--batch-size", "many"), "eas: Invalid value for option '--batch-size'"));
+    }
+
+    @ParameterizedTest
+    @MethodSource("badArguments")
+    void eachBadArgumentIsOneLineAndExitTwo(List<String> extra, String reason) {
+        CliRun r = CliRun.of(infer(tmp.resolve("bad").toString(), extra.toArray(String[]::new)));
+        assertThat(r.exit()).as(r.err()).isEqualTo(2);
+        String first = r.err().strip().lines().findFirst().orElse("");
+        assertThat(first).contains(reason);
+        // the reason fits on one line; picocli's own usage errors add one hint line ("try 'eas infer --help'")
+        assertThat(r.err().strip().lines().count()).as(r.err()).isLessThanOrEqualTo(first.startsWith("eas: ") ? 2 : 1);
+        assertThat(Path.of(tmp.resolve("bad").toString())).doesNotExist();
     }
 
     @Test

@@ -42,8 +42,8 @@ class InferFormatsTest {
     }
 
     InferOptions options(String input, String imageCol, String optionsCol, String output) {
-        return new InferOptions(input, null, demo.resolve("data").toString(), "id", imageCol, "question", "context", optionsCol, "|",
-                demo.resolve("model").toString(), null, "lowrank", 4, 6, "qcm", 0, 1, 0, "cpu", output, 0);
+        return InferOptions.builder(input, demo.resolve("model").toString(), output).imageRoot(demo.resolve("data").toString())
+                .imageCol(imageCol).optionsCol(optionsCol).batchSize(4).maxNewTokens(6).device("cpu").previewRows(0).build();
     }
 
     List<Row> answers(String output) {
@@ -70,7 +70,7 @@ class InferFormatsTest {
         String csv = tmp.resolve("questions.csv").toString();
         json.withColumn("options", concat_ws("|", col("options"))).write().option("header", "true").csv(csv);
         String csvOut = tmp.resolve("from-csv").toString();
-        InferJob.run(spark, options(csv, "image", "options", csvOut).withFormat("csv"), new PrintWriter(sink));
+        InferJob.run(spark, options(csv, "image", "options", csvOut).toBuilder().inputFormat("csv").build(), new PrintWriter(sink));
 
         List<Row> expected = answers(jsonOut);
         assertThat(expected).hasSize(12);

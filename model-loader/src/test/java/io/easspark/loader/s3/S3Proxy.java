@@ -13,10 +13,10 @@ import org.apache.hadoop.conf.Configuration;
  * s3proxy (filesystem backend) in its own JVM on 127.0.0.1 and a free port, started and stopped by the test. Buckets
  * are folders under the base directory.
  */
-final class S3Proxy implements AutoCloseable {
+public final class S3Proxy implements AutoCloseable {
 
-    static final String ACCESS_KEY = "local-identity";
-    static final String SECRET_KEY = "local-credential";
+    public static final String ACCESS_KEY = "local-identity";
+    public static final String SECRET_KEY = "local-credential";
 
     private final Process process;
     final int port;
@@ -28,11 +28,13 @@ final class S3Proxy implements AutoCloseable {
         this.baseDir = baseDir;
     }
 
-    static S3Proxy start(Path work, String... buckets) throws IOException, InterruptedException {
-        // Surefire runs in the module folder; the load benchmark (exec:java) from the repository root
+    public static S3Proxy start(Path work, String... buckets) throws IOException, InterruptedException {
+        // Surefire runs in the module folder (this one's, or jobs' next to it); the load benchmark from the root
         Path jar = Path.of("target/s3proxy/s3proxy.jar");
-        if (!Files.isRegularFile(jar)) {
-            jar = Path.of("model-loader/target/s3proxy/s3proxy.jar");
+        for (String other : new String[] {"model-loader/target/s3proxy/s3proxy.jar", "../model-loader/target/s3proxy/s3proxy.jar"}) {
+            if (!Files.isRegularFile(jar)) {
+                jar = Path.of(other);
+            }
         }
         if (!Files.isRegularFile(jar)) {
             throw new IllegalStateException(jar.toAbsolutePath() + " is missing: the build copies it at process-test-resources");
@@ -73,7 +75,7 @@ final class S3Proxy implements AutoCloseable {
     }
 
     /** S3A settings for this endpoint: path-style, plain HTTP, static keys, few retries (a test should fail fast). */
-    Configuration hadoopConf() {
+    public Configuration hadoopConf() {
         Configuration c = new Configuration();
         c.set("fs.s3a.endpoint", "http://127.0.0.1:" + port);
         c.set("fs.s3a.endpoint.region", "us-east-1");
@@ -89,6 +91,11 @@ final class S3Proxy implements AutoCloseable {
         c.set("fs.s3a.change.detection.mode", "none");
         c.setBoolean("fs.s3a.impl.disable.cache", true);
         return c;
+    }
+
+    /** The filesystem backend's folder: one subfolder per bucket. */
+    public Path baseDir() {
+        return baseDir;
     }
 
     @Override
