@@ -35,7 +35,7 @@ final class AnswerPartition implements MapPartitionsFunction<Row, Row>, Serializ
 
     private static final long serialVersionUID = 1L;
     /** Rows read before answering: several batches, so length sorting has something to sort. */
-    private static final int BATCHES_PER_CHUNK = 8;
+    static final int BATCHES_PER_CHUNK = 8;
     /** Longest wait of the shared batcher for a fuller batch: small next to one batch's engine time. */
     private static final long LINGER_MILLIS = 50;
 
@@ -133,7 +133,7 @@ final class AnswerPartition implements MapPartitionsFunction<Row, Row>, Serializ
         return RowFactory.create(values);
     }
 
-    private static QuestionRow question(Row r, ImageResolver images) {
+    static QuestionRow question(Row r, ImageResolver images) {
         byte[] bytes = r.isNullAt(r.fieldIndex("image_bytes")) ? null : r.getAs("image_bytes");
         String missing = null;
         if (bytes == null && !r.isNullAt(r.fieldIndex("image_path"))) {

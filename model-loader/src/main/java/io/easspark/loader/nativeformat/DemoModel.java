@@ -42,11 +42,23 @@ public final class DemoModel {
 
     /** Writes and verifies the demo model directory. */
     public static NativeModelWriter.Written write(Path dir, long seed) throws IOException {
+        return write(dir, config(), seed);
+    }
+
+    /** The demo's text shape scaled up (benchmarks): same tokenizer, image tower and plan, a wider and deeper decoder. */
+    public static LavinConfig scaled(int dim, int layers, int heads, int ffn) {
+        LavinConfig demo = config();
+        LlamaConfig text = new LlamaConfig(dim, layers, heads, ffn, 512, 1e-6, 10000.0, 256);
+        return new LavinConfig(text, demo.adapter(), demo.vision(), demo.nVisualTokens(), PLAN, "lowrank");
+    }
+
+    /** Writes and verifies a model directory of this config with seeded random weights and the demo tokenizer. */
+    public static NativeModelWriter.Written write(Path dir, LavinConfig config, long seed) throws IOException {
         byte[] tokenizer;
         try (InputStream in = DemoModel.class.getResourceAsStream(LlamaTokenizer.DEMO_RESOURCE)) {
             tokenizer = in.readAllBytes();
         }
-        NativeModelWriter.Written w = NativeModelWriter.write(dir, config(), randomTensors(config(), seed), tokenizer,
+        NativeModelWriter.Written w = NativeModelWriter.write(dir, config, randomTensors(config, seed), tokenizer,
                 (i, n, name, bytes) -> { });
         NativeModelWriter.verify(w);
         return w;
