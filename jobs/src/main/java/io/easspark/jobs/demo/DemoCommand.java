@@ -34,6 +34,8 @@ public final class DemoCommand implements Callable<Integer> {
     private static final String[] COLOR_NAMES = {"red", "green", "blue", "yellow", "purple", "orange"};
     private static final Color[] COLORS = {Color.RED, Color.GREEN, Color.BLUE, Color.YELLOW, new Color(128, 0, 128), Color.ORANGE};
     private static final String[] SHAPES = {"circle", "square", "triangle"};
+    /** ScienceQA's subjects, so evaluate has categories to report on the demo. */
+    private static final String[] SUBJECTS = {"natural science", "social science", "language science"};
 
     @Spec
     CommandSpec spec;
@@ -57,6 +59,7 @@ public final class DemoCommand implements Callable<Integer> {
         Path images = data.resolve("images");
         Files.createDirectories(images);
         Random random = new Random(seed);
+        Random labels = new Random(seed + 1); // categories for evaluate, without disturbing the rows' own stream
         try (Writer w = Files.newBufferedWriter(data.resolve("questions.jsonl"), StandardCharsets.UTF_8)) {
             for (int i = 0; i < rows; i++) {
                 int color = random.nextInt(COLORS.length);
@@ -77,6 +80,8 @@ public final class DemoCommand implements Callable<Integer> {
                     options.add(names.get(k));
                 }
                 row.add("options", options);
+                row.addProperty("subject", SUBJECTS[labels.nextInt(SUBJECTS.length)]);
+                row.addProperty("grade", "grade" + (1 + labels.nextInt(12)));
                 row.addProperty("answer", String.valueOf((char) ('A' + Math.min(askColor ? color : shape, options.size() - 1))));
                 w.write(row.toString());
                 w.write('\n');

@@ -190,7 +190,8 @@ public final class InferJob {
         return true;
     }
 
-    static Dataset<Row> read(SparkSession spark, InferOptions o) {
+    /** The input as Spark reads it (format from the extension or --input-format); a missing path is a bad argument. */
+    public static Dataset<Row> read(SparkSession spark, InferOptions o) {
         String format = o.inputFormat();
         if (format == null || format.isBlank()) {
             String in = o.input().toLowerCase(Locale.ROOT);

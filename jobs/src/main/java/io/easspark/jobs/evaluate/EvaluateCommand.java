@@ -1,0 +1,59 @@
+package io.easspark.jobs.evaluate;
+
+import io.easspark.jobs.infer.AnsweringMixin;
+import io.easspark.jobs.infer.InputMixin;
+import io.easspark.jobs.spark.LocalSpark;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+import org.apache.spark.sql.SparkSession;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/** {@code eas evaluate}: accuracy of skip plans on a labelled dataset, by category, with a report and charts. */
+@Command(name = "evaluate", mixinStandardHelpOptions = true,
+        description = {"Accuracy of one or more skip plans on a labelled dataset, overall and by category",
+            "(ScienceQA: subject NAT/SOC/LAN, context TXT/IMG/NO, grade G1-6/G7-12).",
+            "Writes results.parquet, report.md and PNG charts into --output."},
+        exitCodeListHeading = "Exit codes:%n",
+        exitCodeList = {"0:report written", "1:the job failed", "2:bad arguments, model or input columns"})
+public final class EvaluateCommand implements Callable<Integer> {
+
+    @Spec
+    CommandSpec spec;
+    @Mixin
+    InputMixin in;
+    @Mixin
+    AnsweringMixin answering;
+    @Option(names = "--answer-col", defaultValue = "answer", description = "the gold option letter (default: ${DEFAULT-VALUE})")
+    String answerCol;
+    @Option(names = "--plan", description = "a skip plan to evaluate (repeat for several; 'none' skips nothing; default: the model's own)")
+    List<String> plans = new ArrayList<>();
+    @Option(names = "--answers", description = "score this existing infer output instead of running the model")
+    String answers;
+    @Option(names = "--subject-col", defaultValue = "subject", description = "(default: ${DEFAULT-VALUE}; missing = no subject categories)")
+    String subjectCol;
+    @Option(names = "--grade-col", defaultValue = "grade", description = "(default: ${DEFAULT-VALUE}; missing = no grade categories)")
+    String gradeCol;
+    @Option(names = "--category-col", description = "another column whose values are categories (repeatable)")
+    List<String> categoryCols = new ArrayList<>();
+    @Option(names = "--output", required = true, description = "local folder for results.parquet, report.md and the charts")
+    Path output;
+
+    @Override
+    public Integer call() throws Exception {
+        EvaluateJob.Options o = new EvaluateJob.Options(answering.apply(in.builder(answering.model(), output.toString()))
+                .previewRows(0).build(), answerCol, plans, answers, subjectCol, gradeCol, categoryCols, output);
+        SparkSession spark = LocalSpark.session(answering.master(), "eas-evaluate");
+        try {
+            EvaluateJob.run(spark, o, spec.commandLine().getOut());
+            return 0;
+        } finally {
+            spark.stop();
+        }
+    }
+}

@@ -1,0 +1,114 @@
+package io.easspark.jobs.evaluate;
+
+import static org.apache.spark.sql.functions.coalesce;
+import static org.apache.spark.sql.functions.col;
+import static org.apache.spark.sql.functions.lit;
+import static org.apache.spark.sql.functions.trim;
+import static org.apache.spark.sql.functions.upper;
+
+import io.easspark.engine.eas.SkipPlan;
+import io.easspark.jobs.infer.InferJob;
+import io.easspark.jobs.infer.InferOptions;
+import io.easspark.loader.nativeformat.NativeModelDirectory;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SparkSession;
+
+/**
+ * evaluate: accuracy of one or more skip plans on a labelled dataset, overall and by category. Runs infer once per
+ * plan (or reads an existing infer output), joins the answers with the labels by id, and writes per-row results
+ * (Parquet), report.md and PNG charts to a local folder.
+ */
+public final class EvaluateJob {
+
+    /**
+     * @param infer the dataset, model and answering settings (its skip plan and output are set per plan here)
+     * @param plans plans to evaluate ("stored" = the model's own); ignored when {@code answers} is given
+     * @param answers an existing infer output to score instead of running the model, or null
+     * @param output local folder for results.parquet, report.md and the charts
+     */
+    public record Options(InferOptions infer, String answerCol, List<String> plans, String answers, String subjectCol,
+                          String gradeCol, List<String> categoryCols, Path output) {
+    }
+
+    /** What a run measured. */
+    public record Result(List<Accuracy.Cell> cells, Path report, List<Path> charts) {
+    }
+
+    private EvaluateJob() {
+    }
+
+    public static Result run(SparkSession spark, Options o, PrintWriter out) throws IOException {
+        InferOptions in = o.infer();
+        Dataset<Row> raw = InferJob.read(spark, in);
+        if (!Arrays.asList(raw.columns()).contains(o.answerCol())) {
+            throw new IllegalArgumentException("--answer-col " + o.answerCol() + ": no such column; the input has " + Arrays.toString(raw.columns()));
+        }
+        Dataset<Row> labels = raw.select(col(in.idCol()).cast("string").as("id"), upper(trim(col(o.answerCol()).cast("string"))).as("gold"),
+                Categories.column(raw, o.subjectCol(), o.gradeCol(), in.imageCol(), in.contextCol(), o.categoryCols()).as("categories"));
+        Files.createDirectories(o.output());
+
+        Map<String, Dataset<Row>> answersByPlan = new LinkedHashMap<>();
+        if (o.answers() != null) {
+            Dataset<Row> given = spark.read().parquet(o.answers());
+            for (Row r : given.select("skip_plan").distinct().orderBy("skip_plan").collectAsList()) {
+                answersByPlan.put(r.getString(0), given.filter(col("skip_plan").equalTo(r.getString(0))));
+            }
+        } else {
+            NativeModelDirectory model = NativeModelDirectory.open(in.model(), spark.sparkContext().hadoopConfiguration());
+            int layers = model.config().text().nLayers();
+            List<String> plans = o.plans().isEmpty() ? List.of("stored") : o.plans();
+            for (String p : plans) {
+                SkipPlan plan = p.equals("stored") ? model.storedPlan() : SkipPlan.parse(p, layers); // fails before any task
+                String label = plan.toString();
+                if (answersByPlan.containsKey(label)) {
+                    continue;
+                }
+                String dir = o.output().resolve("answers").resolve("plan-" + answersByPlan.size()).toUri().toString();
+                out.printf(Locale.ROOT, "evaluate: plan %s (%d of %d MHAs skipped)%n", label, plan.skippedCount(), layers);
+                out.flush();
+                InferJob.run(spark, in.toBuilder().skipPlan(label).output(dir).previewRows(0).resume(false).partitionBy(null).build(),
+                        new PrintWriter(new StringWriter()));
+                answersByPlan.put(label, spark.read().parquet(dir));
+            }
+        }
+
+        Dataset<Row> results = null;
+        for (Map.Entry<String, Dataset<Row>> e : answersByPlan.entrySet()) {
+            Dataset<Row> a = e.getValue().select(col("id").as("aid"), col("answer_choice").as("predicted"), col("status"));
+            Dataset<Row> joined = labels.join(a, labels.col("id").equalTo(a.col("aid")), "left")
+                    .select(lit(e.getKey()).as("plan"), col("id"), col("gold"), col("predicted"),
+                            coalesce(col("status"), lit("not_in_answers")).as("status"),
+                            coalesce(col("predicted").equalTo(col("gold")), lit(false)).as("correct"),
+                            col("predicted").isNotNull().as("parsed"),
+                            col("status").isin("ok", "prompt_truncated").as("answered_raw"), col("categories"))
+                    .withColumn("answered", coalesce(col("answered_raw"), lit(false))).drop("answered_raw");
+            results = results == null ? joined : results.unionByName(joined);
+        }
+        results = results.cache();
+        results.write().mode("overwrite").parquet(o.output().resolve("results.parquet").toUri().toString());
+        List<Accuracy.Cell> cells = Accuracy.compute(results);
+        results.unpersist();
+
+        List<String> plans = new ArrayList<>(answersByPlan.keySet());
+        EvaluationReport report = new EvaluationReport(plans, cells);
+        List<Path> charts = report.charts(o.output());
+        Path md = o.output().resolve("report.md");
+        Files.writeString(md, report.markdown(charts));
+        out.print(report.console());
+        out.println("evaluate: wrote " + md + ", " + o.output().resolve("results.parquet") + " and " + charts.size() + " chart(s)");
+        out.flush();
+        return new Result(cells, md, charts);
+    }
+}
