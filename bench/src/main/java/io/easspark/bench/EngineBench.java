@@ -3,6 +3,7 @@ package io.easspark.bench;
 import ai.djl.Device;
 import ai.djl.engine.Engine;
 import io.easspark.engine.eas.AdapterConfig;
+import io.easspark.engine.eas.FlopModel;
 import io.easspark.engine.eas.ReparamMode;
 import io.easspark.engine.eas.SkipPlan;
 import io.easspark.engine.generate.BatchGenerator;
@@ -122,7 +123,7 @@ public final class EngineBench implements Callable<Integer> {
             out.printf("loading the random model with plan %s ...%n", p);
             try (LavinModel model = LavinModel.load(config, new RandomWeights(config, 42), p, ReparamMode.LOWRANK, Device.cpu())) {
                 BatchGenerator gen = new BatchGenerator(model);
-                CostModel cost = new CostModel(text, config.adapter(), p);
+                FlopModel cost = new FlopModel(text, config.adapter(), p);
                 for (int b : batches) {
                     List<PromptSequence> input = prompts(b);
                     double prefill = median(() -> time(gen, input, 1));

@@ -52,6 +52,26 @@ public final class BatchGenerator {
     }
 
     /**
+     * One cacheless prefill that keeps only the logits of the last {@code last} columns, [B, last, V] in {@code scope}:
+     * with left padding every row ends at the last column, so these are each row's last positions. Teacher-forced
+     * scoring (the redundancy search's answer loss) needs exactly these; the hidden states of the other positions
+     * never reach the output head.
+     */
+    public NDArray lastLogits(List<PromptSequence> rows, int last, NDManager scope) {
+        BatchLayout layout = layout(rows);
+        if (last <= 0 || last > layout.width()) {
+            throw new IllegalArgumentException("last positions must be in 1.." + layout.width() + ": " + last);
+        }
+        try (NDManager pass = scope.newSubManager()) {
+            NDArray normed = model.forward(embed(rows, layout, pass), newStates(), layout.pools(pass),
+                    model.rope().angles(pass, layout.prefillPositions()), layout.prefillMask(pass), layer -> null, pass, null);
+            NDArray logits = model.logits(normed.get(new NDIndex(":, {}:, :", layout.width() - last))); // [B, last, V]
+            logits.attach(scope);
+            return logits;
+        }
+    }
+
+    /**
      * Decoding without a cache, for parity tests: one pass over the prompt followed by the generated tokens, with
      * the adapter state frozen at the prompt (as cached decoding has it) and the decode positions of {@code
      * original}. Returns logits [1, T + n − 1, V]; rows T − 1 onward are the logits that chose each generated token.

@@ -63,6 +63,21 @@ public final class DecoderLayer {
         this.skippedAdapter = skippedAdapter;
     }
 
+    /**
+     * This layer on the other path (kept or skipped), sharing every weight array: both adapters are loaded for every
+     * layer, so switching is free. The redundancy search (DESIGN.md §2) evaluates plans this way.
+     *
+     * @throws IllegalStateException for STATIC, whose active adapter was folded into the shared weights at load
+     */
+    public DecoderLayer withSkipped(boolean skippedNow) {
+        if (mode == ReparamMode.STATIC) {
+            throw new IllegalStateException("layer " + index + " was folded at load (reparam static) and cannot switch"
+                    + " between kept and skipped; use reparam lowrank");
+        }
+        return new DecoderLayer(index, skippedNow, mode, eps, attention, attnNorm, ffnNorm, wqkvT, bqkv, woT, w13T, b13,
+                w2T, keptAdapter, skippedAdapter);
+    }
+
     public boolean isSkipped() {
         return skipped;
     }

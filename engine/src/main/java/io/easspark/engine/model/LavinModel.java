@@ -45,9 +45,12 @@ public final class LavinModel implements AutoCloseable {
     private final DecoderLayer[] layers;
     private final ClipVit vision;
     private final RopeTable rope;
+    /** False for a {@link #withPlan} view: the weights belong to the model it was made from. */
+    private final boolean ownsWeights;
 
     private LavinModel(LavinConfig config, SkipPlan plan, ReparamMode mode, NDManager manager, NDArray tokEmbeddings,
-            NDArray modality, NDArray finalNorm, NDArray outputT, DecoderLayer[] layers, ClipVit vision) {
+            NDArray modality, NDArray finalNorm, NDArray outputT, DecoderLayer[] layers, ClipVit vision, RopeTable rope,
+            boolean ownsWeights) {
         this.config = config;
         this.plan = plan;
         this.mode = mode;
@@ -58,8 +61,8 @@ public final class LavinModel implements AutoCloseable {
         this.outputT = outputT;
         this.layers = layers;
         this.vision = vision;
-        LlamaConfig t = config.text();
-        this.rope = new RopeTable(t.headDim(), t.ropeTheta(), t.maxSeqLen() + 1);
+        this.rope = rope;
+        this.ownsWeights = ownsWeights;
     }
 
     /**
@@ -95,7 +98,8 @@ public final class LavinModel implements AutoCloseable {
             // weights only from here on: an op that would leave an array in the model's manager fails loudly
             // instead of growing a shared model's memory with every batch
             manager.cap();
-            return new LavinModel(config, plan, mode, manager, tok, modality, norm, outT, layers, vision);
+            RopeTable rope = new RopeTable(t.headDim(), t.ropeTheta(), t.maxSeqLen() + 1);
+            return new LavinModel(config, plan, mode, manager, tok, modality, norm, outT, layers, vision, rope, true);
         } catch (RuntimeException e) {
             manager.close();
             throw e;
@@ -159,6 +163,33 @@ public final class LavinModel implements AutoCloseable {
                 skippedForm ? r.read(p + "conv_C.bias", rank) : null,
                 r.read(p + "expert_weights.weight", 2, d), r.read(p + "expert_weights.bias", 2)),
                 ac.groups(), ac.scale(), ac.routerTemperature());
+    }
+
+    /**
+     * The same weights under another skip plan, for the redundancy search (DESIGN.md §2): every layer carries both
+     * adapters, so a plan only chooses which path each layer runs. The view shares this model's manager, arrays,
+     * image tower and RoPE table; closing it frees nothing, and it must not be used after this model is closed.
+     * LOWRANK and MERGED/MERGED_BUG (which fold per row at prefill, from the unfolded shared weights) give exactly
+     * what a model loaded with {@code plan} gives. STATIC is refused: its load folded each layer's active adapter
+     * into the shared weights, so a layer cannot switch paths.
+     *
+     * @throws IllegalArgumentException if the plan is for another layer count
+     * @throws IllegalStateException for a STATIC model
+     */
+    public LavinModel withPlan(SkipPlan plan) {
+        if (plan.layerCount() != layers.length) {
+            throw new IllegalArgumentException("skip plan is for " + plan.layerCount() + " layers but the model has " + layers.length);
+        }
+        if (mode == ReparamMode.STATIC) {
+            throw new IllegalStateException("reparam static folded skip plan " + this.plan + " into the weights at load;"
+                    + " load the model with reparam lowrank to evaluate plan " + plan);
+        }
+        DecoderLayer[] viewLayers = new DecoderLayer[layers.length];
+        for (int i = 0; i < layers.length; i++) {
+            viewLayers[i] = layers[i].isSkipped() == plan.isSkipped(i) ? layers[i] : layers[i].withSkipped(plan.isSkipped(i));
+        }
+        return new LavinModel(config, plan, mode, manager, tokEmbeddings, modality, finalNorm, outputT, viewLayers, vision,
+                rope, false);
     }
 
     public LavinConfig config() {
@@ -239,8 +270,11 @@ public final class LavinModel implements AutoCloseable {
         return normed.matMul(outputT);
     }
 
+    /** Frees the weights, unless this is a {@link #withPlan} view (whose weights belong to the model it came from). */
     @Override
     public void close() {
-        manager.close();
+        if (ownsWeights) {
+            manager.close();
+        }
     }
 }
