@@ -31,7 +31,7 @@ import org.apache.spark.sql.RowFactory;
  * input row. Input columns: id, question, context, options (array of strings), image_bytes, image_path, and the
  * carried partition column when there is one (it goes to the output unchanged).
  */
-final class AnswerPartition implements MapPartitionsFunction<Row, Row>, Serializable {
+public final class AnswerPartition implements MapPartitionsFunction<Row, Row>, Serializable {
 
     private static final long serialVersionUID = 1L;
     /** Rows read before answering: several batches, so length sorting has something to sort. */
@@ -133,7 +133,8 @@ final class AnswerPartition implements MapPartitionsFunction<Row, Row>, Serializ
         return RowFactory.create(values);
     }
 
-    static QuestionRow question(Row r, ImageResolver images) {
+    /** A canonical input row (see {@link InferJob#canonical}) as the answering code sees it, its image read. */
+    public static QuestionRow question(Row r, ImageResolver images) {
         byte[] bytes = r.isNullAt(r.fieldIndex("image_bytes")) ? null : r.getAs("image_bytes");
         String missing = null;
         if (bytes == null && !r.isNullAt(r.fieldIndex("image_path"))) {

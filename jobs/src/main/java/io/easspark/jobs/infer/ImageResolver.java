@@ -11,7 +11,7 @@ import org.apache.hadoop.fs.Path;
  * Reads a row's image from a path or URI on any Hadoop filesystem, resolved against {@code --image-root}, which
  * relative paths may not escape. A missing or escaping path is a row status, never a failed task.
  */
-final class ImageResolver {
+public final class ImageResolver {
 
     /** Images larger than this are refused rather than read into memory (a real photo is a few MB). */
     static final long MAX_IMAGE_BYTES = 64L << 20;
@@ -23,7 +23,7 @@ final class ImageResolver {
     private final String root;
     private final Configuration conf;
 
-    ImageResolver(String root, Configuration conf) {
+    public ImageResolver(String root, Configuration conf) {
         this.root = root == null || root.isBlank() ? null : root;
         this.conf = conf;
     }

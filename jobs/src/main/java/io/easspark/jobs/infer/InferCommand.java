@@ -24,7 +24,7 @@ public final class InferCommand implements Callable<Integer> {
     InputMixin in;
     @Mixin
     AnsweringMixin answering;
-    @Option(names = "--skip-plan", description = "override the model's skip plan, e.g. 19,21-31 or none")
+    @Option(names = "--skip-plan", description = "override the model's skip plan: e.g. 19,21-31, none, or a skip_plan.json from calibrate")
     String skipPlan;
     @Option(names = "--temperature", defaultValue = "0", description = "0 = greedy (default: ${DEFAULT-VALUE})")
     double temperature;

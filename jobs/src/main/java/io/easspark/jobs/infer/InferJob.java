@@ -59,9 +59,10 @@ public final class InferJob {
     private InferJob() {
     }
 
-    public static Summary run(SparkSession spark, InferOptions o, PrintWriter out) throws IOException {
+    public static Summary run(SparkSession spark, InferOptions given, PrintWriter out) throws IOException {
         long t0 = System.nanoTime();
         Configuration conf = spark.sparkContext().hadoopConfiguration();
+        InferOptions o = given.toBuilder().skipPlan(SkipPlanArgument.resolve(given.skipPlan(), conf)).build();
         NativeModelDirectory model;
         try {
             model = NativeModelDirectory.open(o.model(), conf);
@@ -220,8 +221,11 @@ public final class InferJob {
         }
     }
 
-    /** The user's columns under canonical names: id, question, context, options, image_bytes, image_path. */
-    static Dataset<Row> canonical(Dataset<Row> raw, InferOptions o) {
+    /**
+     * The user's columns under canonical names: id, question, context, options, image_bytes, image_path, then the
+     * carried partition column if any, then {@code extra} columns as strings under their own names.
+     */
+    public static Dataset<Row> canonical(Dataset<Row> raw, InferOptions o, String... extra) {
         Map<String, DataType> types = new HashMap<>();
         for (StructField f : raw.schema().fields()) {
             types.put(f.name(), f.dataType());
@@ -258,6 +262,10 @@ public final class InferJob {
         if (o.partitionBy() != null && !Arrays.asList(OutputSchema.SCHEMA.fieldNames()).contains(o.partitionBy())) {
             require(types, o.partitionBy(), "--partition-by (an output column or an input column)", raw);
             cols.add(col(o.partitionBy()).cast("string").as(o.partitionBy()));
+        }
+        for (String e : extra) {
+            require(types, e, "column", raw);
+            cols.add(col(e).cast("string").as(e));
         }
         return raw.select(cols.toArray(Column[]::new));
     }

@@ -1,0 +1,107 @@
+package io.easspark.jobs.calibrate;
+
+import io.easspark.engine.eas.ReparamMode;
+import io.easspark.engine.eas.SkipPlan;
+import io.easspark.engine.generate.GenerationConfig;
+import io.easspark.engine.model.LavinModel;
+import io.easspark.engine.search.AnswerLoss;
+import io.easspark.engine.search.RowLoss;
+import io.easspark.engine.search.ScoredRow;
+import io.easspark.engine.text.LlamaTokenizer;
+import io.easspark.engine.text.PromptFormat;
+import io.easspark.jobs.infer.AnswerPartition;
+import io.easspark.jobs.infer.ImageResolver;
+import io.easspark.jobs.infer.InferOptions;
+import io.easspark.loader.cache.LoadedModel;
+import io.easspark.loader.cache.ModelCache;
+import io.easspark.udf.AnswerOptions;
+import io.easspark.udf.RowEncoder;
+import java.io.Serializable;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.spark.api.java.function.MapPartitionsFunction;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.RowFactory;
+import org.apache.spark.sql.types.DataTypes;
+import org.apache.spark.sql.types.StructType;
+
+/**
+ * The executor side of one evaluation round: the teacher-forced answer loss of every row of the partition under each
+ * plan of the round, on the executor's one model (plans are views of the same weights, nothing is reloaded).
+ * Emits (plan, id, loss, tokens, exact); rows that cannot be encoded (no image, empty question) emit nothing.
+ */
+final class PlanLossPartition implements MapPartitionsFunction<Row, Row>, Serializable {
+
+    private static final long serialVersionUID = 1L;
+
+    static final StructType SCHEMA = new StructType()
+            .add("plan", DataTypes.IntegerType, false)
+            .add("id", DataTypes.StringType, false)
+            .add("loss", DataTypes.DoubleType, false)
+            .add("tokens", DataTypes.IntegerType, false)
+            .add("exact", DataTypes.BooleanType, false);
+
+    private final InferOptions o;
+    private final Map<String, String> hadoopConf;
+    private final List<String> plans;
+    private final String goldCol;
+
+    PlanLossPartition(InferOptions o, Map<String, String> hadoopConf, List<String> plans, String goldCol) {
+        this.o = o;
+        this.hadoopConf = hadoopConf;
+        this.plans = plans;
+        this.goldCol = goldCol;
+    }
+
+    /** LaVIN's ScienceQA training target for an option letter, ended by EOS as the model learnt to stop. */
+    static long[] target(LlamaTokenizer tokenizer, String gold) {
+        long[] text = tokenizer.encode("The answer is " + gold + ".", false);
+        long[] ids = Arrays.copyOf(text, text.length + 1);
+        ids[text.length] = LlamaTokenizer.EOS;
+        return ids;
+    }
+
+    @Override
+    public Iterator<Row> call(Iterator<Row> input) {
+        List<Row> out = new ArrayList<>();
+        if (!input.hasNext()) {
+            return out.iterator();
+        }
+        Configuration conf = new Configuration(false);
+        hadoopConf.forEach(conf::set);
+        try (ModelCache.Lease<LoadedModel> lease = LoadedModel.acquire(o.model(), conf, o.device(), null, "none", ReparamMode.LOWRANK)) {
+            LavinModel model = lease.get().model();
+            LlamaTokenizer tokenizer = lease.get().tokenizer();
+            RowEncoder encoder = new RowEncoder(model, tokenizer, o.model(),
+                    new AnswerOptions(PromptFormat.parse(o.promptFormat()), GenerationConfig.greedy(o.maxNewTokens()), o.batchSize()));
+            ImageResolver images = new ImageResolver(o.imageRoot(), conf);
+            List<String> ids = new ArrayList<>();
+            List<ScoredRow> rows = new ArrayList<>();
+            while (input.hasNext()) {
+                Row r = input.next();
+                String gold = r.getAs(goldCol);
+                RowEncoder.Checked c = encoder.check(AnswerPartition.question(r, images));
+                if (c.encoded() != null && gold != null && !gold.isBlank()) {
+                    ids.add(c.encoded().row().id());
+                    rows.add(new ScoredRow(c.encoded().encoded().sequence(), target(tokenizer, gold.strip().toUpperCase(java.util.Locale.ROOT))));
+                }
+            }
+            for (int p = 0; p < plans.size(); p++) {
+                LavinModel view = model.withPlan(SkipPlan.parse(plans.get(p), model.config().text().nLayers()));
+                for (int start = 0; start < rows.size(); start += o.batchSize()) {
+                    int end = Math.min(rows.size(), start + o.batchSize());
+                    List<RowLoss> losses = AnswerLoss.score(view, rows.subList(start, end));
+                    for (int i = start; i < end; i++) {
+                        RowLoss l = losses.get(i - start);
+                        out.add(RowFactory.create(p, ids.get(i), l.loss(), l.tokens(), l.exact()));
+                    }
+                }
+            }
+        }
+        return out.iterator();
+    }
+}
