@@ -2,6 +2,7 @@ package io.easspark.jobs;
 
 import io.easspark.jobs.convert.ConvertCommand;
 import io.easspark.jobs.demo.DemoCommand;
+import io.easspark.jobs.calibrate.CalibrateBench;
 import io.easspark.jobs.calibrate.CalibrateCommand;
 import io.easspark.jobs.evaluate.EvaluateCommand;
 import io.easspark.jobs.infer.InferBench;
@@ -13,7 +14,7 @@ import picocli.CommandLine.Command;
 /** {@code eas <command>}: the entry point of the jobs jar. Exit codes: 0 ok, 1 failure, 2 bad input. */
 @Command(name = "eas", mixinStandardHelpOptions = true, version = "eas-spark 0.1.0",
         description = "eas-spark: LaVIN-EAS batch inference tools.",
-        subcommands = {InferCommand.class, EvaluateCommand.class, CalibrateCommand.class, DemoCommand.class, ConvertCommand.class, InferBench.class, CommandLine.HelpCommand.class})
+        subcommands = {InferCommand.class, EvaluateCommand.class, CalibrateCommand.class, DemoCommand.class, ConvertCommand.class, InferBench.class, CalibrateBench.class, CommandLine.HelpCommand.class})
 public final class EasCli {
 
     public static final int OK = 0;

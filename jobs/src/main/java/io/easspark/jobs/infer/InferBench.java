@@ -102,7 +102,7 @@ public final class InferBench implements Callable<Integer> {
             out.println(section);
             if (output != null) {
                 String existing = Files.exists(output) ? Files.readString(output) : "# Benchmarks\n\n";
-                Files.writeString(output, merge(existing, section));
+                Files.writeString(output, merge(existing, section, BEGIN, END));
                 out.println("bench-infer: wrote " + output);
             }
             return 0;
@@ -163,11 +163,12 @@ public final class InferBench implements Callable<Integer> {
         return sb.append(END).toString();
     }
 
-    static String merge(String existing, String section) {
-        int b = existing.indexOf(BEGIN);
-        int e = existing.indexOf(END);
+    /** Replaces the section between its markers in a report, or appends it; other sections stay as they are. */
+    public static String merge(String existing, String section, String begin, String end) {
+        int b = existing.indexOf(begin);
+        int e = existing.indexOf(end);
         if (b >= 0 && e > b) {
-            return existing.substring(0, b) + section + existing.substring(e + END.length());
+            return existing.substring(0, b) + section + existing.substring(e + end.length());
         }
         return existing.stripTrailing() + "\n\n" + section + "\n";
     }
