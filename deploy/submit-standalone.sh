@@ -31,6 +31,8 @@
 # (weights, KV cache, libtorch scratch) is outside that booking, so give each executor all of a worker's cores
 # (one executor per node) and leave heap + ~36 GiB free on every node. See deploy/README.md, "Memory sizing".
 set -euo pipefail
+# shellcheck source=deploy/lib/submit-common.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib/submit-common.sh"
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 SPARK_HOME="${SPARK_HOME:-/opt/spark}"
@@ -89,30 +91,7 @@ cmd=(
 if [[ -n "${PROPERTIES_FILE:-}" ]]; then
   cmd+=(--properties-file "$PROPERTIES_FILE")
 fi
-case "$MODEL $INPUT $OUTPUT" in
-  *s3a://*)
-    if [[ "$S3A_PACKAGES" != none ]]; then
-      cmd+=(--packages "$S3A_PACKAGES")
-    fi
-    if [[ -n "${S3_ENDPOINT:-}" ]]; then
-      cmd+=(--conf "spark.hadoop.fs.s3a.endpoint=$S3_ENDPOINT")
-    fi
-    if [[ -n "${S3_PATH_STYLE:-}" ]]; then
-      cmd+=(--conf "spark.hadoop.fs.s3a.path.style.access=$S3_PATH_STYLE")
-    fi
-    ;;
-esac
-cmd+=(
-  "$JAR"
-  infer --input "$INPUT" --model "$MODEL" --output "$OUTPUT" --device "$DEVICE"
-  "$@"
-)
-
-if [[ "$DRY_RUN" == 1 ]]; then
-  printf '%q ' "${cmd[@]}"
-  echo
-  exit 0
-fi
+eas_add_s3a_args
 # the driver (client mode: this machine) also loads DJL natives (tokenizer, model checks)
 export DJL_CACHE_DIR="${DJL_CACHE_DIR:-$HOME/.cache/eas-djl}"
-exec "${cmd[@]}"
+eas_submit_infer "$JAR" "$@"

@@ -33,6 +33,8 @@
 # The container YARN asks for is heap + overhead = 44 GiB with the defaults: yarn.scheduler.maximum-allocation-mb
 # and each NodeManager's memory must allow it. See deploy/README.md, "Memory sizing".
 set -euo pipefail
+# shellcheck source=deploy/lib/submit-common.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib/submit-common.sh"
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 SPARK_HOME="${SPARK_HOME:-/opt/spark}"
@@ -103,30 +105,7 @@ fi
 if [[ -n "${PROPERTIES_FILE:-}" ]]; then
   cmd+=(--properties-file "$PROPERTIES_FILE")
 fi
-case "$MODEL $INPUT $OUTPUT" in
-  *s3a://*)
-    if [[ "$S3A_PACKAGES" != none ]]; then
-      cmd+=(--packages "$S3A_PACKAGES")
-    fi
-    if [[ -n "${S3_ENDPOINT:-}" ]]; then
-      cmd+=(--conf "spark.hadoop.fs.s3a.endpoint=$S3_ENDPOINT")
-    fi
-    if [[ -n "${S3_PATH_STYLE:-}" ]]; then
-      cmd+=(--conf "spark.hadoop.fs.s3a.path.style.access=$S3_PATH_STYLE")
-    fi
-    ;;
-esac
-cmd+=(
-  "$JAR"
-  infer --input "$INPUT" --model "$MODEL" --output "$OUTPUT" --device "$DEVICE"
-  "$@"
-)
-
-if [[ "$DRY_RUN" == 1 ]]; then
-  printf '%q ' "${cmd[@]}"
-  echo
-  exit 0
-fi
+eas_add_s3a_args
 # in client mode the driver is this machine's JVM and loads DJL natives too
 export DJL_CACHE_DIR="${DJL_CACHE_DIR:-$HOME/.cache/eas-djl}"
-exec "${cmd[@]}"
+eas_submit_infer "$JAR" "$@"

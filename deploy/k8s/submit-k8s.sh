@@ -38,6 +38,8 @@
 #   S3_ENDPOINT, S3_PATH_STYLE [unset]  spark.hadoop.fs.s3a.endpoint / .path.style.access when set
 #   DRY_RUN [0]               1: print the spark-submit command instead of running it
 set -euo pipefail
+# shellcheck source=deploy/lib/submit-common.sh
+source "$(dirname "${BASH_SOURCE[0]}")/../lib/submit-common.sh"
 
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 SPARK_HOME="${SPARK_HOME:-/opt/spark}"
@@ -123,29 +125,6 @@ if [[ "$GPUS_PER_EXECUTOR" != 0 ]]; then
     --conf spark.kubernetes.executor.podTemplateContainerName=executor
   )
 fi
-case "$MODEL $INPUT $OUTPUT" in
-  *s3a://*)
-    if [[ "$S3A_PACKAGES" != none ]]; then
-      # the driver pod resolves --packages itself; the image's spark user has no home to keep Ivy's cache in
-      cmd+=(--packages "$S3A_PACKAGES" --conf spark.jars.ivy=/tmp/.ivy2)
-    fi
-    if [[ -n "${S3_ENDPOINT:-}" ]]; then
-      cmd+=(--conf "spark.hadoop.fs.s3a.endpoint=$S3_ENDPOINT")
-    fi
-    if [[ -n "${S3_PATH_STYLE:-}" ]]; then
-      cmd+=(--conf "spark.hadoop.fs.s3a.path.style.access=$S3_PATH_STYLE")
-    fi
-    ;;
-esac
-cmd+=(
-  local:///opt/eas/eas-jobs-spark.jar
-  infer --input "$INPUT" --model "$MODEL" --output "$OUTPUT" --device "$DEVICE"
-  "$@"
-)
-
-if [[ "$DRY_RUN" == 1 ]]; then
-  printf '%q ' "${cmd[@]}"
-  echo
-  exit 0
-fi
-exec "${cmd[@]}"
+# the driver pod resolves --packages itself; the image's spark user has no home to keep Ivy's cache in
+eas_add_s3a_args --conf spark.jars.ivy=/tmp/.ivy2
+eas_submit_infer local:///opt/eas/eas-jobs-spark.jar "$@"

@@ -2,28 +2,19 @@ package io.easspark.udf;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import ai.djl.Device;
-import io.easspark.engine.eas.ReparamMode;
 import io.easspark.engine.generate.GenerationConfig;
 import io.easspark.engine.model.LavinModel;
 import io.easspark.engine.text.LlamaTokenizer;
 import io.easspark.engine.text.PromptFormat;
 import io.easspark.loader.nativeformat.DemoModel;
-import io.easspark.loader.nativeformat.NativeModelDirectory;
+import io.easspark.udf.testing.DemoFixture;
 import java.awt.Color;
-import java.awt.Graphics2D;
-import java.awt.image.BufferedImage;
-import java.io.ByteArrayOutputStream;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Function;
 import java.util.stream.Collectors;
-import javax.imageio.ImageIO;
-import org.apache.hadoop.conf.Configuration;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -36,30 +27,22 @@ class BatchAnswererTest {
     LavinModel model;
     LlamaTokenizer tokenizer;
 
+    DemoFixture demo;
+
     @BeforeAll
     void load() throws Exception {
-        Path dir = Files.createTempDirectory("demo-model");
-        DemoModel.write(dir, 7);
-        NativeModelDirectory d = NativeModelDirectory.open(dir.toUri().toString(), new Configuration());
-        model = d.load(d.storedPlan(), ReparamMode.LOWRANK, Device.cpu());
-        tokenizer = d.tokenizer();
+        demo = DemoFixture.load();
+        model = demo.model();
+        tokenizer = demo.tokenizer();
     }
 
     @AfterAll
     void close() {
-        tokenizer.close();
-        model.close();
+        demo.close();
     }
 
     static byte[] png(Color color) throws Exception {
-        BufferedImage img = new BufferedImage(80, 60, BufferedImage.TYPE_INT_RGB);
-        Graphics2D g = img.createGraphics();
-        g.setColor(color);
-        g.fillOval(10, 10, 40, 30);
-        g.dispose();
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        ImageIO.write(img, "png", out);
-        return out.toByteArray();
+        return DemoFixture.png(color);
     }
 
     List<QuestionRow> rows() throws Exception {

@@ -2,23 +2,17 @@ package io.easspark.udf;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import ai.djl.Device;
-import io.easspark.engine.eas.ReparamMode;
 import io.easspark.engine.generate.GenerationConfig;
 import io.easspark.engine.model.LavinModel;
 import io.easspark.engine.text.LlamaTokenizer;
 import io.easspark.engine.text.PromptFormat;
-import io.easspark.loader.nativeformat.DemoModel;
-import io.easspark.loader.nativeformat.NativeModelDirectory;
-import java.nio.file.Files;
-import java.nio.file.Path;
+import io.easspark.udf.testing.DemoFixture;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CyclicBarrier;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
-import org.apache.hadoop.conf.Configuration;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -32,20 +26,19 @@ class DeviceBatcherTest {
     LlamaTokenizer tokenizer;
     ExecutorService tasks = Executors.newFixedThreadPool(3);
 
+    DemoFixture demo;
+
     @BeforeAll
     void load() throws Exception {
-        Path dir = Files.createTempDirectory("demo-model");
-        DemoModel.write(dir, 7);
-        NativeModelDirectory d = NativeModelDirectory.open(dir.toUri().toString(), new Configuration());
-        model = d.load(d.storedPlan(), ReparamMode.LOWRANK, Device.cpu());
-        tokenizer = d.tokenizer();
+        demo = DemoFixture.load();
+        model = demo.model();
+        tokenizer = demo.tokenizer();
     }
 
     @AfterAll
     void close() {
         tasks.shutdownNow();
-        tokenizer.close();
-        model.close();
+        demo.close();
     }
 
     /** Three tasks' rows, each task's list including rows that never reach the engine. */

@@ -17,9 +17,6 @@ import io.easspark.udf.AnswerRow;
 import io.easspark.udf.BatchAnswerer;
 import io.easspark.udf.QuestionRow;
 import java.awt.Color;
-import java.awt.Graphics2D;
-import java.awt.image.BufferedImage;
-import java.io.ByteArrayOutputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -27,7 +24,6 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Collectors;
-import javax.imageio.ImageIO;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
@@ -78,14 +74,7 @@ class EasAnswerSqlTest {
     }
 
     static byte[] png(Color color) throws Exception {
-        BufferedImage img = new BufferedImage(64, 48, BufferedImage.TYPE_INT_RGB);
-        Graphics2D g = img.createGraphics();
-        g.setColor(color);
-        g.fillRect(8, 8, 30, 20);
-        g.dispose();
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        ImageIO.write(img, "png", out);
-        return out.toByteArray();
+        return io.easspark.udf.testing.DemoFixture.png(color);
     }
 
     /** What the batch path answers for the same rows: QCM with options, VQA without. */
