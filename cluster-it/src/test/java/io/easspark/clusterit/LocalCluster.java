@@ -4,7 +4,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import org.apache.spark.sql.SparkSession;
-import scala.jdk.javaapi.CollectionConverters;
 
 /**
  * A Spark cluster on this machine as the ITs use it: {@code local-cluster[N,1,1024]} starts a master, N workers and
@@ -56,7 +55,13 @@ final class LocalCluster {
     }
 
     static List<String> executorIds(SparkSession spark) {
-        return CollectionConverters.asJava(spark.sparkContext().getExecutorIds());
+        // by iterator: Scala's Java converters differ between 2.12 (the spark35 build) and 2.13
+        List<String> ids = new java.util.ArrayList<>();
+        scala.collection.Iterator<String> it = spark.sparkContext().getExecutorIds().iterator();
+        while (it.hasNext()) {
+            ids.add(it.next());
+        }
+        return ids;
     }
 
     static Path sparkHome() {
