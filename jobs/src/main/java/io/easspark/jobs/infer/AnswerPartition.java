@@ -60,11 +60,13 @@ public final class AnswerPartition implements MapPartitionsFunction<Row, Row>, S
         }
         Configuration conf = new Configuration(false);
         hadoopConf.forEach(conf::set);
-        ModelCache.Lease<LoadedModel> lease = LoadedModel.acquire(o.model(), conf, o.device(), gpuAddress(), o.skipPlan(),
+        String gpu = gpuAddress();
+        ModelCache.Lease<LoadedModel> lease = LoadedModel.acquire(o.model(), conf, o.device(), gpu, o.skipPlan(),
                 ReparamMode.parse(o.reparam()));
         GenerationConfig gen = GenerationConfig.greedy(o.maxNewTokens()).withSampling(o.temperature(), o.topP(), o.seed());
         AnswerOptions options = new AnswerOptions(PromptFormat.parse(o.promptFormat()), gen, o.batchSize());
-        RowAnswerer answerer = o.crossTaskBatching()
+        boolean onGpu = lease.get().model().manager().getDevice().isGpu();
+        RowAnswerer answerer = o.sharesBatches(onGpu)
                 ? DeviceBatcher.join(lease.get().model(), lease.get().tokenizer(), modelName, options, LINGER_MILLIS)
                 : new BatchAnswerer(lease.get().model(), lease.get().tokenizer(), modelName, options);
         TaskContext tc = TaskContext.get();

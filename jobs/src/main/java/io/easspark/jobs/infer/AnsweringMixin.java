@@ -17,9 +17,9 @@ public final class AnsweringMixin {
     String promptFormat;
     @Option(names = "--device", defaultValue = "auto", description = "cpu, gpu or auto (default: ${DEFAULT-VALUE})")
     String device;
-    @Option(names = "--cross-task-batching", negatable = true, defaultValue = "true", fallbackValue = "true",
-            description = "tasks of one executor share full batches on its device (default: ${DEFAULT-VALUE})")
-    boolean crossTaskBatching;
+    @Option(names = "--cross-task-batching", defaultValue = "auto",
+            description = "auto, on or off: tasks of one executor share full batches on its device; auto = on a GPU only (default: ${DEFAULT-VALUE})")
+    String crossTaskBatching;
     @Option(names = "--progress-seconds", defaultValue = "10", description = "seconds between progress lines; 0 = none (default: ${DEFAULT-VALUE})")
     int progressSeconds;
     @Option(names = "--master", description = "Spark master when not run by spark-submit (default: local[*])")

@@ -1,5 +1,6 @@
 package io.easspark.jobs.infer;
 
+import ai.djl.pytorch.jni.JniUtils;
 import io.easspark.engine.eas.ReparamMode;
 import io.easspark.engine.generate.GenerationConfig;
 import io.easspark.engine.text.PromptFormat;
@@ -86,13 +87,21 @@ public final class InferBench implements Callable<Integer> {
             out.flush();
             InferJob.run(spark, base.toBuilder().input(firstRows(dir, 2 * batchSize)).build(), new PrintWriter(new StringWriter()));
 
+            int cores = Runtime.getRuntime().availableProcessors();
+            int slots = Math.max(1, spark.sparkContext().defaultParallelism());
             List<Result> results = new ArrayList<>();
-            results.add(engineAlone(spark, base));
+            // libtorch's threads are per process: the engine alone and the shared batcher (one stream) get every core,
+            // tasks that batch their own rows split the cores between them
+            JniUtils.setNumThreads(cores);
+            results.add(engineAlone(spark, base, cores));
             out.println("  " + line(results.get(0)));
-            for (boolean shared : new boolean[] {true, false}) {
+            for (boolean shared : new boolean[] {false, true}) {
+                int threads = shared ? cores : Math.max(1, cores / slots);
+                JniUtils.setNumThreads(threads);
                 long t0 = System.nanoTime();
                 InferJob.Summary s = InferJob.run(spark, base.toBuilder().crossTaskBatching(shared).build(), new PrintWriter(new StringWriter()));
-                Result r = new Result("Spark job, " + master + ", " + partitions + " tasks, " + (shared ? "cross-task batching" : "batches per task"),
+                Result r = new Result(String.format(Locale.ROOT, "Spark job, %s, %d tasks, %s, %d libtorch thread(s)", master, partitions,
+                        shared ? "cross-task batching (one batcher)" : "batches per task (the CPU default)", threads),
                         (System.nanoTime() - t0) / 1e9, s.answeredRows());
                 results.add(r);
                 out.println("  " + line(r));
@@ -112,11 +121,11 @@ public final class InferBench implements Callable<Integer> {
     }
 
     private String line(Result r) {
-        return String.format(Locale.ROOT, "%-60s %6.1f s  %6.2f rows/s", r.how(), r.seconds(), r.rowsPerSecond());
+        return String.format(Locale.ROOT, "%-95s %6.1f s  %6.2f rows/s", r.how(), r.seconds(), r.rowsPerSecond());
     }
 
     /** The same rows through BatchAnswerer on this thread, chunked as a task chunks them, images read from disk. */
-    private Result engineAlone(SparkSession spark, InferOptions o) {
+    private Result engineAlone(SparkSession spark, InferOptions o, int threads) {
         List<Row> input = InferJob.canonical(InferJob.read(spark, o), o).collectAsList();
         try (ModelCache.Lease<LoadedModel> lease = LoadedModel.acquire(o.model(), new Configuration(), "cpu", null, null, ReparamMode.LOWRANK)) {
             AnswerOptions options = new AnswerOptions(PromptFormat.QCM, GenerationConfig.greedy(o.maxNewTokens()), o.batchSize());
@@ -132,7 +141,7 @@ public final class InferBench implements Callable<Integer> {
                 }
                 answered += answerer.answer(rows).size();
             }
-            return new Result("engine alone (BatchAnswerer, one thread)", (System.nanoTime() - t0) / 1e9, answered);
+            return new Result("engine alone (BatchAnswerer on one thread, " + threads + " libtorch threads)", (System.nanoTime() - t0) / 1e9, answered);
         }
     }
 
@@ -159,7 +168,11 @@ public final class InferBench implements Callable<Integer> {
                     100 * r.rowsPerSecond() / engine.rowsPerSecond()));
         }
         sb.append("\nThe job's time is the whole `InferJob.run`: reading and counting the input, answering, committing Parquet, "
-                + "reading the output back for the summary.\n");
+                + "reading the output back for the summary. libtorch's intra-op threads are set per run (one process): all cores "
+                + "for one stream of batches (the engine alone, the shared batcher), cores / tasks when each task batches its own "
+                + "rows. On the CPU two tasks each with their own batches and cores answer faster than one stream with all "
+                + "cores (small matrices do not split well across threads), so `--cross-task-batching auto` shares batches "
+                + "only on a GPU, where one device serves every task of its executor.\n");
         return sb.append(END).toString();
     }
 

@@ -122,7 +122,7 @@ public final class InferJob {
         Dataset<Row> answers = todo.mapPartitions(new AnswerPartition(o, hadoop, o.model(), counters, carry), Encoders.row(schema));
         if (todoRows > 0 || !appending) {
             out.printf(Locale.ROOT, "infer: answering %d rows with %s (plan %s, batch %d, %s)%n", todoRows, o.model(), plan,
-                    o.batchSize(), o.crossTaskBatching() ? "batches shared across tasks" : "batches per task");
+                    o.batchSize(), "cross-task batching " + o.crossTaskBatching());
             out.flush();
             DataFrameWriter<Row> writer = answers.write().mode(appending ? SaveMode.Append : SaveMode.Overwrite);
             if (o.partitionBy() != null) {

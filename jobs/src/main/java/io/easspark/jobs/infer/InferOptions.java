@@ -8,15 +8,28 @@ package io.easspark.jobs.infer;
  * @param partitionBy output column to partition the Parquet output by: an output column (e.g. status) or an input
  *     column, which is then carried into the output; null for none
  * @param resume answer only the ids missing from an existing output and append them
- * @param crossTaskBatching the tasks of one executor share full batches on its device ({@link io.easspark.udf.DeviceBatcher})
+ * @param crossTaskBatching whether the tasks of one executor share full batches on its device ({@link
+ *     io.easspark.udf.DeviceBatcher}): {@code auto} (on for a GPU, off on the CPU, where two tasks' own batches on
+ *     their own cores answer faster: docs/BENCHMARKS.md), {@code on} or {@code off}
  * @param progressSeconds seconds between progress lines on the driver (0: none)
  */
 public record InferOptions(String input, String inputFormat, String imageRoot, String idCol, String imageCol,
                            String questionCol, String contextCol, String optionsCol, String optionsDelimiter,
                            String model, String skipPlan, String reparam, int batchSize, int maxNewTokens,
                            String promptFormat, double temperature, double topP, long seed, String device, String output,
-                           int previewRows, int partitions, String partitionBy, boolean resume, boolean crossTaskBatching,
+                           int previewRows, int partitions, String partitionBy, boolean resume, String crossTaskBatching,
                            int progressSeconds) implements java.io.Serializable {
+
+    public InferOptions {
+        if (!java.util.List.of("auto", "on", "off").contains(crossTaskBatching)) {
+            throw new IllegalArgumentException("--cross-task-batching must be auto, on or off: " + crossTaskBatching);
+        }
+    }
+
+    /** Whether rows meet in one batcher per device, for a task on a GPU or not. */
+    public boolean sharesBatches(boolean gpu) {
+        return crossTaskBatching.equals("on") || (crossTaskBatching.equals("auto") && gpu);
+    }
 
     public static Builder builder(String input, String model, String output) {
         return new Builder(input, model, output);
@@ -77,7 +90,7 @@ public record InferOptions(String input, String inputFormat, String imageRoot, S
         private int partitions;
         private String partitionBy;
         private boolean resume;
-        private boolean crossTaskBatching = true;
+        private String crossTaskBatching = "auto";
         private int progressSeconds = 10;
 
         private Builder(String input, String model, String output) {
@@ -112,7 +125,8 @@ public record InferOptions(String input, String inputFormat, String imageRoot, S
         public Builder partitions(int v) { partitions = v; return this; }
         public Builder partitionBy(String v) { partitionBy = v; return this; }
         public Builder resume(boolean v) { resume = v; return this; }
-        public Builder crossTaskBatching(boolean v) { crossTaskBatching = v; return this; }
+        public Builder crossTaskBatching(String v) { crossTaskBatching = v; return this; }
+        public Builder crossTaskBatching(boolean v) { crossTaskBatching = v ? "on" : "off"; return this; }
         public Builder progressSeconds(int v) { progressSeconds = v; return this; }
 
         public InferOptions build() {
