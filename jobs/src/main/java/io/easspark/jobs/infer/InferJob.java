@@ -169,7 +169,8 @@ public final class InferJob {
     private static void preview(PrintWriter out, Dataset<Row> written, int n) {
         out.println("preview (first " + n + " rows by id):");
         for (Row r : written.select("id", "status", "answer_choice", "answer_text", "error").orderBy("id").limit(n).collectAsList()) {
-            String text = r.isNullAt(3) ? "" : r.getString(3).replace('\n', ' ');
+            // a console line: control characters (a random demo model emits any byte) become spaces
+            String text = r.isNullAt(3) ? "" : r.getString(3).replaceAll("\\p{Cntrl}", " ");
             String detail = r.isNullAt(4) ? text : r.getString(4);
             out.printf(Locale.ROOT, "  %-10s %-17s %-2s %s%n", r.getString(0), r.getString(1),
                     r.isNullAt(2) ? "-" : r.getString(2), detail.length() > 70 ? detail.substring(0, 67) + "..." : detail);
