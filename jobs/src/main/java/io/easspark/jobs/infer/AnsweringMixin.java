@@ -22,6 +22,9 @@ public final class AnsweringMixin {
     String crossTaskBatching;
     @Option(names = "--progress-seconds", defaultValue = "10", description = "seconds between progress lines; 0 = none (default: ${DEFAULT-VALUE})")
     int progressSeconds;
+    @Option(names = "--kv-budget-mib", defaultValue = "0", description = {"size batches by KV-cache memory instead of --batch-size:",
+        "rows per batch = budget / one row's KV cache at max_seq_len; skipped layers keep no cache, so EAS fits more rows (0 = off)"})
+    int kvBudgetMib;
     @Option(names = "--master", description = "Spark master when not run by spark-submit (default: local[*])")
     String master;
 
@@ -39,6 +42,6 @@ public final class AnsweringMixin {
             throw new IllegalArgumentException("--progress-seconds must be >= 0: " + progressSeconds);
         }
         return b.reparam(reparam).batchSize(batchSize).maxNewTokens(maxNewTokens).promptFormat(promptFormat).device(device)
-                .crossTaskBatching(crossTaskBatching).progressSeconds(progressSeconds);
+                .crossTaskBatching(crossTaskBatching).progressSeconds(progressSeconds).kvBudgetMib(kvBudgetMib);
     }
 }

@@ -73,6 +73,7 @@ public final class InferJob {
         SkipPlan plan = o.skipPlan() == null || o.skipPlan().isBlank() ? model.storedPlan() : SkipPlan.parse(o.skipPlan(), layers);
         ReparamMode.parse(o.reparam());
         PromptFormat.parse(o.promptFormat());
+        o = KvBudget.apply(o, model.config(), plan, out);
         if (o.batchSize() < 1) {
             throw new IllegalArgumentException("--batch-size must be >= 1: " + o.batchSize());
         }

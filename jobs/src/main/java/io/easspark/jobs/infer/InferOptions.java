@@ -12,13 +12,15 @@ package io.easspark.jobs.infer;
  *     io.easspark.udf.DeviceBatcher}): {@code auto} (on for a GPU, off on the CPU, where two tasks' own batches on
  *     their own cores answer faster: docs/BENCHMARKS.md), {@code on} or {@code off}
  * @param progressSeconds seconds between progress lines on the driver (0: none)
+ * @param kvBudgetMib when > 0, the batch size is the rows whose KV caches fit this many MiB (at max_seq_len; only kept
+ *     layers cache, so a plan that skips more layers fits more rows); {@code batchSize} is then ignored
  */
 public record InferOptions(String input, String inputFormat, String imageRoot, String idCol, String imageCol,
                            String questionCol, String contextCol, String optionsCol, String optionsDelimiter,
                            String model, String skipPlan, String reparam, int batchSize, int maxNewTokens,
                            String promptFormat, double temperature, double topP, long seed, String device, String output,
                            int previewRows, int partitions, String partitionBy, boolean resume, String crossTaskBatching,
-                           int progressSeconds) implements java.io.Serializable {
+                           int progressSeconds, int kvBudgetMib) implements java.io.Serializable {
 
     public InferOptions {
         if (!java.util.List.of("auto", "on", "off").contains(crossTaskBatching)) {
@@ -61,6 +63,7 @@ public record InferOptions(String input, String inputFormat, String imageRoot, S
         b.resume = resume;
         b.crossTaskBatching = crossTaskBatching;
         b.progressSeconds = progressSeconds;
+        b.kvBudgetMib = kvBudgetMib;
         return b;
     }
 
@@ -92,6 +95,7 @@ public record InferOptions(String input, String inputFormat, String imageRoot, S
         private boolean resume;
         private String crossTaskBatching = "auto";
         private int progressSeconds = 10;
+        private int kvBudgetMib;
 
         private Builder(String input, String model, String output) {
             this.input = input;
@@ -128,11 +132,12 @@ public record InferOptions(String input, String inputFormat, String imageRoot, S
         public Builder crossTaskBatching(String v) { crossTaskBatching = v; return this; }
         public Builder crossTaskBatching(boolean v) { crossTaskBatching = v ? "on" : "off"; return this; }
         public Builder progressSeconds(int v) { progressSeconds = v; return this; }
+        public Builder kvBudgetMib(int v) { kvBudgetMib = v; return this; }
 
         public InferOptions build() {
             return new InferOptions(input, inputFormat, imageRoot, idCol, imageCol, questionCol, contextCol, optionsCol,
                     optionsDelimiter, model, skipPlan, reparam, batchSize, maxNewTokens, promptFormat, temperature, topP, seed,
-                    device, output, previewRows, partitions, partitionBy, resume, crossTaskBatching, progressSeconds);
+                    device, output, previewRows, partitions, partitionBy, resume, crossTaskBatching, progressSeconds, kvBudgetMib);
         }
     }
 }

@@ -101,7 +101,9 @@ class InferCommandTest {
                 Arguments.of(List.of("--skip-plan", "1-x"), "skip plan"),
                 Arguments.of(List.of("--input", "/nonexistent/q.jsonl"), "--input /nonexistent/q.jsonl: "),
                 Arguments.of(List.of("--input", "/nonexistent/q.txt"), "cannot tell the format of --input"),
-                Arguments.of(List.of("--batch-size", "many"), "eas: Invalid value for option '--batch-size'"));
+                Arguments.of(List.of("--batch-size", "many"), "eas: Invalid value for option '--batch-size'"),
+                Arguments.of(List.of("--kv-budget-mib", "-1"), "--kv-budget-mib must be >= 0"),
+                Arguments.of(List.of("--cross-task-batching", "maybe"), "--cross-task-batching must be auto, on or off: maybe"));
     }
 
     @ParameterizedTest
@@ -114,6 +116,15 @@ class InferCommandTest {
         // the reason fits on one line; picocli's own usage errors add one hint line ("try 'eas infer --help'")
         assertThat(r.err().strip().lines().count()).as(r.err()).isLessThanOrEqualTo(first.startsWith("eas: ") ? 2 : 1);
         assertThat(Path.of(tmp.resolve("bad").toString())).doesNotExist();
+    }
+
+    @Test
+    void aKvBudgetSetsTheBatchSizeFromThePlansKeptLayers() {
+        CliRun r = CliRun.of(infer(tmp.resolve("kv").toString(), "--kv-budget-mib", "2", "--preview", "0"));
+        assertThat(r.exit()).as(r.err()).isZero();
+        // demo: dim 64, max_seq_len 256, plan 1,3 keeps 2 of 4 layers: 2 x 2 x 256 x 64 x 4 bytes = 0.25 MiB per row
+        assertThat(r.out()).contains("batch size 8 from --kv-budget-mib 2 (KV cache 0.25 MiB per row at 256 positions, 2 of 4 layers cache)",
+                "infer: 24 rows in, 24 answered");
     }
 
     @Test
