@@ -168,6 +168,6 @@ public final class CalibrateJob {
                         new Charts.Series("predicted prefill speed-up", r.curve().stream().map(Point::prefillSpeedup).toList()),
                         new Charts.Series("predicted decode speed-up", r.curve().stream().map(Point::decodeSpeedup).toList()),
                         new Charts.Series("accuracy (%)", r.curve().stream().map(p -> 100 * p.accuracy()).toList())),
-                List.of("accuracy (%)"));
+                List.of("accuracy (%)"), "accuracy (%)");
     }
 }

@@ -74,7 +74,7 @@ final class SparkPlanEvaluator implements PlanEvaluator {
         }
         calls++;
         plansEvaluated += plans.size();
-        out.printf(Locale.ROOT, "calibrate: round %d, %d plan(s) on %d rows in %.1f s (%d plans so far)%n", calls, plans.size(),
+        out.printf(Locale.ROOT, "calibrate: evaluation %d, %d plan(s) on %d rows in %.1f s (%d plans so far)%n", calls, plans.size(),
                 byPlan.get(0).size(), (System.nanoTime() - t0) / 1e9, plansEvaluated);
         out.flush();
         return losses;

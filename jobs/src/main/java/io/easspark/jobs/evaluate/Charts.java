@@ -38,9 +38,12 @@ public final class Charts {
         BitmapEncoder.saveBitmap(chart, png.toString(), BitmapEncoder.BitmapFormat.PNG);
     }
 
-    /** Lines over a numeric x, each series on the left axis unless listed in {@code rightAxis}. */
+    /**
+     * Lines over a numeric x, each series on the left axis unless listed in {@code rightAxis}: those share a
+     * percentage axis (0-100) on the right, titled {@code rightTitle}.
+     */
     public static void lines(Path png, String title, String xTitle, String yTitle, List<Double> x, List<Series> series,
-            List<String> rightAxis) throws IOException {
+            List<String> rightAxis, String rightTitle) throws IOException {
         XYChart chart = new XYChartBuilder().width(900).height(500).title(title).xAxisTitle(xTitle).yAxisTitle(yTitle).build();
         chart.getStyler().setLegendPosition(Styler.LegendPosition.OutsideS);
         chart.getStyler().setLegendLayout(Styler.LegendLayout.Horizontal);
@@ -50,6 +53,12 @@ public final class Charts {
             if (rightAxis.contains(s.name())) {
                 added.setYAxisGroup(1);
             }
+        }
+        if (!rightAxis.isEmpty()) {
+            chart.setYAxisGroupTitle(1, rightTitle);
+            chart.getStyler().setYAxisGroupPosition(1, Styler.YAxisPosition.Right);
+            chart.getStyler().setYAxisMin(1, 0.0);
+            chart.getStyler().setYAxisMax(1, 100.0);
         }
         BitmapEncoder.saveBitmap(chart, png.toString(), BitmapEncoder.BitmapFormat.PNG);
     }
