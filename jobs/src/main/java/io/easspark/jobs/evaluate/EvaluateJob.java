@@ -84,6 +84,9 @@ public final class EvaluateJob {
             }
         }
 
+        if (answersByPlan.isEmpty()) {
+            throw new IllegalArgumentException("--answers " + o.answers() + " has no rows to score");
+        }
         Dataset<Row> results = null;
         for (Map.Entry<String, Dataset<Row>> e : answersByPlan.entrySet()) {
             Dataset<Row> a = e.getValue().select(col("id").as("aid"), col("answer_choice").as("predicted"), col("status"));
