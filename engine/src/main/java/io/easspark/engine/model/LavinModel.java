@@ -257,7 +257,16 @@ public final class LavinModel implements AutoCloseable {
         for (DecoderLayer layer : layers) {
             DecoderLayer.AttentionInputs attn = layer.isSkipped() ? null
                     : new DecoderLayer.AttentionInputs(ropeAngles, stores.apply(layer.index()), mask);
-            x = layer.forward(x, states[layer.index()], pools, attn, batchScope);
+            // one scope per layer: a layer's temporaries (a long prompt's [B, H, T, T] attention scores above all)
+            // are freed before the next layer runs instead of piling up in the batch's scope until it ends.
+            // Results follow their first operand's manager, so x is lent to the layer scope for the step; what must
+            // outlive it (the adapter state) the layer attaches to batchScope itself, and KV writes go in place.
+            try (NDManager layerScope = batchScope.newSubManager()) {
+                x.tempAttach(layerScope);
+                NDArray out = layer.forward(x, states[layer.index()], pools, attn, batchScope);
+                out.attach(batchScope);
+                x = out;
+            }
             if (hidden != null) {
                 hidden.add(x);
             }
