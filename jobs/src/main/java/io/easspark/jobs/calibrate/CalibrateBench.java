@@ -1,6 +1,5 @@
 package io.easspark.jobs.calibrate;
 
-import io.easspark.jobs.EasCli;
 import io.easspark.jobs.infer.InferBench;
 import io.easspark.jobs.infer.InferOptions;
 import io.easspark.jobs.spark.LocalSpark;
@@ -63,12 +62,7 @@ public final class CalibrateBench implements Callable<Integer> {
         PrintWriter out = spec.commandLine().getOut();
         Path dir = work != null ? Files.createDirectories(work) : Files.createTempDirectory("eas-bench-calibrate");
         Path demo = dir.resolve("demo");
-        if (!Files.exists(demo.resolve("data/questions.jsonl"))) {
-            int exit = EasCli.run(new PrintWriter(new StringWriter()), out, "demo", "--output", demo.toString(), "--rows", String.valueOf(rows));
-            if (exit != 0) {
-                throw new IllegalStateException("demo failed");
-            }
-        }
+        InferBench.CliRunner.demo(demo, rows);
         Path model = dir.resolve("model-" + dim + "x" + layers);
         if (!Files.exists(model.resolve("config.json"))) {
             out.println("bench-calibrate: writing a random dim-" + dim + ", " + layers + "-layer model to " + model);

@@ -186,9 +186,9 @@ public final class InferBench implements Callable<Integer> {
         return existing.stripTrailing() + "\n\n" + section + "\n";
     }
 
-    /** Writes the demo dataset through the real command. */
-    static final class CliRunner {
-        static void demo(Path dir, int rows) {
+    /** Writes the demo dataset through the real command (benchmarks' input), unless it is there already. */
+    public static final class CliRunner {
+        public static void demo(Path dir, int rows) {
             if (Files.exists(dir.resolve("data/questions.jsonl"))) {
                 return;
             }

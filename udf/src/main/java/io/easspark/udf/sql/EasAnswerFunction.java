@@ -2,19 +2,24 @@ package io.easspark.udf.sql;
 
 import io.easspark.engine.RowStatus;
 import io.easspark.engine.eas.ReparamMode;
+import io.easspark.engine.eas.SkipPlan;
 import io.easspark.engine.generate.GenerationConfig;
 import io.easspark.engine.text.PromptFormat;
 import io.easspark.loader.cache.LoadedModel;
 import io.easspark.loader.cache.ModelCache;
+import io.easspark.loader.nativeformat.NativeModelDirectory;
 import io.easspark.udf.AnswerOptions;
 import io.easspark.udf.AnswerRow;
 import io.easspark.udf.DeviceBatcher;
 import io.easspark.udf.QuestionRow;
 import io.easspark.udf.RowAnswerer;
+import java.io.IOException;
 import java.io.Serializable;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.spark.SparkEnv;
 import org.apache.spark.TaskContext;
@@ -51,6 +56,22 @@ public final class EasAnswerFunction implements Serializable {
     }
 
     /**
+     * On the driver, when a query is analysed or the function registered: the model directory opens (its small files
+     * only) and the plan fits it, so a wrong spark.eas.model fails the query with one line before any task runs.
+     */
+    static EasAnswerFunction checked(SqlAnswerSettings settings, Configuration conf) {
+        try {
+            NativeModelDirectory dir = NativeModelDirectory.open(settings.model(), conf);
+            if (settings.skipPlan() != null) {
+                SkipPlan.parse(settings.skipPlan(), dir.config().text().nLayers());
+            }
+        } catch (IOException e) {
+            throw new IllegalArgumentException("eas_answer: spark.eas.model " + settings.model() + ": " + e.getMessage(), e);
+        }
+        return new EasAnswerFunction(settings);
+    }
+
+    /**
      * @param image encoded image bytes, or null
      * @param options null, a Scala/Java collection of strings, or one "a|b|c" string; none means a free-form question
      */
@@ -63,12 +84,53 @@ public final class EasAnswerFunction implements Serializable {
         QuestionRow row = new QuestionRow("sql", (byte[]) image, null, question == null ? null : question.toString(), null, opts);
         GenerationConfig gen = GenerationConfig.greedy(settings.maxNewTokens());
         AnswerOptions how = new AnswerOptions(opts.isEmpty() ? PromptFormat.VQA : PromptFormat.QCM, gen, settings.batchSize());
-        try (ModelCache.Lease<LoadedModel> lease = LoadedModel.acquire(settings.model(), hadoopConf(), settings.device(),
-                gpuAddress(), settings.skipPlan(), ReparamMode.parse(settings.reparam()));
-             RowAnswerer answerer = DeviceBatcher.join(lease.get().model(), lease.get().tokenizer(), settings.model(), how, LINGER_MILLIS)) {
-            AnswerRow a = answerer.answer(List.of(row)).get(0);
-            return RowFactory.create(a.answerText(), a.answerChoice(), a.status(), a.error());
+        TaskContext tc = TaskContext.get();
+        if (tc == null) { // evaluated outside a task (constant folding, a driver-side call): nothing to keep
+            try (Joined j = join(how)) {
+                return result(j.answerer().answer(List.of(row)).get(0));
+            }
         }
+        // one lease and one batcher seat per task and prompt format, held until the task ends: the function is
+        // called once per row, and joining per row would start and stop the batcher's worker thread every time
+        Joined j = PER_TASK.computeIfAbsent(new TaskKey(tc.taskAttemptId(), how.format(), settings), k -> {
+            Joined joined = join(how);
+            tc.addTaskCompletionListener((org.apache.spark.util.TaskCompletionListener) ctx -> {
+                PER_TASK.remove(k);
+                joined.close();
+            });
+            return joined;
+        });
+        return result(j.answerer().answer(List.of(row)).get(0));
+    }
+
+    /** Rows of one task and format share a seat; the settings are part of the key (two functions in one query). */
+    private record TaskKey(long taskAttempt, PromptFormat format, SqlAnswerSettings settings) {
+    }
+
+    private static final Map<TaskKey, Joined> PER_TASK = new ConcurrentHashMap<>();
+
+    /** A model lease and a seat at its device's batcher. */
+    private record Joined(ModelCache.Lease<LoadedModel> lease, RowAnswerer answerer) implements AutoCloseable {
+        @Override
+        public void close() {
+            answerer.close();
+            lease.close();
+        }
+    }
+
+    private Joined join(AnswerOptions how) {
+        ModelCache.Lease<LoadedModel> lease = LoadedModel.acquire(settings.model(), hadoopConf(), settings.device(), gpuAddress(),
+                settings.skipPlan(), ReparamMode.parse(settings.reparam()));
+        try {
+            return new Joined(lease, DeviceBatcher.join(lease.get().model(), lease.get().tokenizer(), settings.model(), how, LINGER_MILLIS));
+        } catch (RuntimeException e) {
+            lease.close();
+            throw e;
+        }
+    }
+
+    private static Row result(AnswerRow a) {
+        return RowFactory.create(a.answerText(), a.answerChoice(), a.status(), a.error());
     }
 
     static List<String> options(Object options) {

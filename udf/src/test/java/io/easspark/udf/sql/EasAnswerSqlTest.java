@@ -77,6 +77,10 @@ class EasAnswerSqlTest {
         return io.easspark.udf.testing.DemoFixture.png(color);
     }
 
+    private static boolean batcherAlive() {
+        return Thread.getAllStackTraces().keySet().stream().anyMatch(t -> t.getName().startsWith("eas-device-batcher-") && t.isAlive());
+    }
+
     /** What the batch path answers for the same rows: QCM with options, VQA without. */
     Map<String, AnswerRow> expected() throws Exception {
         NativeModelDirectory d = NativeModelDirectory.open(modelDir.toUri().toString(), new Configuration());
@@ -97,6 +101,12 @@ class EasAnswerSqlTest {
         List<Row> got = spark.sql("SELECT id, r.answer, r.choice, r.status, r.error FROM "
                 + "(SELECT id, eas_answer(image, question, options) AS r FROM questions) ORDER BY id").collectAsList();
         assertThat(ModelCache.global().loads() - before).isEqualTo(1);
+        // each task held one batcher seat for all its rows; the completion listeners gave them back, so the worker stopped
+        long deadline = System.nanoTime() + 10_000_000_000L;
+        while (batcherAlive() && System.nanoTime() < deadline) {
+            Thread.sleep(20);
+        }
+        assertThat(batcherAlive()).as("a batcher worker outlived the query's tasks").isFalse();
         Map<String, AnswerRow> expected = expected();
         assertThat(got).hasSize(rows.size());
         for (Row g : got) {
@@ -129,6 +139,13 @@ class EasAnswerSqlTest {
         try {
             assertThatThrownBy(() -> spark.sql("SELECT eas_answer(image, question) FROM questions").collect())
                     .hasMessageContaining("set spark.eas.model");
+        } finally {
+            spark.conf().set("spark.eas.model", modelDir.toUri().toString());
+        }
+        spark.conf().set("spark.eas.model", modelDir.resolve("no-such-model").toUri().toString());
+        try {
+            assertThatThrownBy(() -> spark.sql("SELECT eas_answer(image, question) FROM questions").collect())
+                    .hasMessageContaining("eas_answer: spark.eas.model").hasMessageContaining("no-such-model");
         } finally {
             spark.conf().set("spark.eas.model", modelDir.toUri().toString());
         }
