@@ -20,10 +20,18 @@ public final class AdapterState {
     public NDArray bias;
     /** Skipped form: {@code m = mean_t(A·a_t + bA)} [B, 1, r]. */
     public NDArray promptMean;
+    /** LOWRANK: the rows' low-rank map with every constant folded in. */
+    public PiaAdapter.RowMap rowMap;
     /** MERGED: the row's folded projection, transposed [D, P]. */
     public NDArray foldedProjT;
     /** MERGED: the row's folded bias [1, 1, P]; STATIC skipped layers: the per-row m term [B, 1, P]. */
     public NDArray foldedBias;
+
+    /**
+     * The layer's [out, in] weights (q/k/v, o, W1/W3, W2) as views owned by the batch: a product with the weight as
+     * its first operand belongs to the first operand's manager, and the model's is closed to new arrays.
+     */
+    public NDArray[] weightViews;
 
     public boolean initialised() {
         return router != null;

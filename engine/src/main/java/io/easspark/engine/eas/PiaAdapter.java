@@ -154,6 +154,45 @@ public final class PiaAdapter {
         return a.add(up(h, w0, w1)).add(bias);
     }
 
+    /**
+     * The rows' low-rank map fixed for a batch: {@code p = a + a·down·up + shift}, with up = U_wᵀ per row (times
+     * 0.5 in the skipped form) and every constant folded into shift. Same math as {@link #kept} and {@link #skipped},
+     * in 4 ops per token instead of 8 to 10 (the router weights are fixed at prefill, so U_w is a per-row matrix).
+     *
+     * @param up [B, r, D]
+     * @param shift [B, 1, D]
+     */
+    public record RowMap(NDArray up, NDArray shift) {
+    }
+
+    /**
+     * Builds the {@link RowMap} of a batch from its router weights w0/w1 [B, 1, 1], the row bias [B, 1, D] and, in the
+     * skipped form, the prompt mean m [B, 1, r]. Results belong to w0's manager.
+     */
+    public RowMap rowMap(NDArray w0, NDArray w1, NDArray bias, NDArray m) {
+        NDManager scope = w0.getManager();
+        NDArray upB = upT.get(scope, new NDIndex("0:" + rank)); // s·Bᵀ [r, D]
+        NDArray upD = upT.get(scope, new NDIndex(rank + ":"));
+        NDArray up = w0.mul(upB).add(w1.mul(upD)); // [B, r, D]
+        NDArray constant; // [B, 1, r]: the bias of the rank-r input
+        if (isSkippedForm()) {
+            up = up.mul(SKIPPED_MIX);
+            constant = local(bC, scope).reshape(1, 1, rank).add(m);
+        } else {
+            constant = local(bA, scope).reshape(1, 1, rank).repeat(0, w0.getShape().get(0));
+        }
+        return new RowMap(up, constant.matMul(up).add(bias));
+    }
+
+    /** {@code a + (a·down)·up + shift} for a [B, T, D] with the batch's {@link RowMap}. */
+    public NDArray apply(NDArray a, RowMap map) {
+        return a.matMul(isSkippedForm() ? cT : aT).matMul(map.up()).add(a).add(map.shift());
+    }
+
+    private static NDArray local(NDArray weight, NDManager scope) {
+        return weight.get(scope, new NDIndex(":"));
+    }
+
     /** The affine map {@code p = M·a + c} of one row, transposed for row-vector use: {@code p = a·Mᵀ + c}. */
     public record Affine(NDArray mT, NDArray c) {
     }

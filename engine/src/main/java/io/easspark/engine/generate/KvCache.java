@@ -75,10 +75,11 @@ public final class KvCache {
             if (end > capacity) {
                 throw new IllegalStateException("KV cache full: position " + end + " > capacity " + capacity);
             }
-            NDIndex write = new NDIndex(":, :, {}:{}", start, end);
+            // built, not parsed: a string index is parsed on every call, twice per kept layer per step
+            NDIndex write = new NDIndex().addAllDim(2).addSliceDim(start, end);
             keys[layer].set(write, k);
             values[layer].set(write, v);
-            NDIndex read = new NDIndex(":, :, 0:{}", end);
+            NDIndex read = new NDIndex().addAllDim(2).addSliceDim(0, end);
             return new NDList(keys[layer].get(step, read), values[layer].get(step, read));
         };
     }

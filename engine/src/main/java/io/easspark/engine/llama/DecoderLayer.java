@@ -31,11 +31,16 @@ public final class DecoderLayer {
     private final double eps;
     private final NDArray attnNorm; // [D]
     private final NDArray ffnNorm; // [D]
+    // each weight twice, as views of one storage: [out, in] for Linear, its transpose for the folds
+    private NDArray wqkv; // [3D, D]
     private NDArray wqkvT; // [D, 3D]
     private NDArray bqkv; // [3D] or null
-    private final NDArray woT; // [D, D]
+    private final NDArray wo; // [D, D]
+    private final NDArray woT;
+    private NDArray w13; // [2F, D]
     private NDArray w13T; // [D, 2F]
     private NDArray b13; // [2F] or null
+    private final NDArray w2; // [D, F]
     private final NDArray w2T; // [F, D]
     private final PiaAdapter keptAdapter;
     private final PiaAdapter skippedAdapter;
@@ -43,10 +48,26 @@ public final class DecoderLayer {
     private NDArray pinnedRouter; // STATIC: [1, 1, 2]
     private NDArray meanProjT; // STATIC skipped layers: [r, 2F], maps the row's prompt mean m to its FFN bias
 
+    /**
+     * A layer over transposed weight views ([in, out]) whose storage is the checkpoint's [out, in]; call while the
+     * weights' manager still accepts arrays (the [out, in] views are made here).
+     */
     public DecoderLayer(int index, boolean skipped, ReparamMode mode, double eps, MultiHeadAttention attention,
             NDArray attnNorm, NDArray ffnNorm, NDArray wqkvT, NDArray bqkv, NDArray woT, NDArray w13T, NDArray b13,
             NDArray w2T, PiaAdapter keptAdapter, PiaAdapter skippedAdapter) {
+        this(index, skipped, mode, eps, attention, attnNorm, ffnNorm, outIn(wqkvT), wqkvT, bqkv, outIn(woT), woT,
+                outIn(w13T), w13T, b13, outIn(w2T), w2T, keptAdapter, skippedAdapter);
+    }
+
+    private DecoderLayer(int index, boolean skipped, ReparamMode mode, double eps, MultiHeadAttention attention,
+            NDArray attnNorm, NDArray ffnNorm, NDArray wqkv, NDArray wqkvT, NDArray bqkv, NDArray wo, NDArray woT,
+            NDArray w13, NDArray w13T, NDArray b13, NDArray w2, NDArray w2T, PiaAdapter keptAdapter,
+            PiaAdapter skippedAdapter) {
         this.index = index;
+        this.wqkv = wqkv;
+        this.wo = wo;
+        this.w13 = w13;
+        this.w2 = w2;
         this.skipped = skipped;
         this.mode = mode;
         this.eps = eps;
@@ -74,8 +95,19 @@ public final class DecoderLayer {
             throw new IllegalStateException("layer " + index + " was folded at load (reparam static) and cannot switch"
                     + " between kept and skipped; use reparam lowrank");
         }
-        return new DecoderLayer(index, skippedNow, mode, eps, attention, attnNorm, ffnNorm, wqkvT, bqkv, woT, w13T, b13,
-                w2T, keptAdapter, skippedAdapter);
+        return new DecoderLayer(index, skippedNow, mode, eps, attention, attnNorm, ffnNorm, wqkv, wqkvT, bqkv, wo, woT,
+                w13, w13T, b13, w2, w2T, keptAdapter, skippedAdapter);
+    }
+
+    /** The [out, in] form of a transposed weight view; contiguous when the view came from a contiguous weight. */
+    private static NDArray outIn(NDArray weightT) {
+        return weightT.transpose();
+    }
+
+    /** A contiguous [out, in] copy of a freshly computed [in, out] weight (STATIC's folds). */
+    private static NDArray contiguousOutIn(NDArray weightT) {
+        Shape s = weightT.getShape();
+        return weightT.transpose().flatten().reshape(s.get(1), s.get(0)); // flatten copies a non-contiguous view
     }
 
     public boolean isSkipped() {
@@ -129,19 +161,27 @@ public final class DecoderLayer {
         }
     }
 
-    private void replaceAttention(NDManager owner, NDArray w, NDArray b) {
+    private void replaceAttention(NDManager owner, NDArray wT, NDArray b) {
+        NDArray w = contiguousOutIn(wT);
         w.attach(owner);
         b.attach(owner);
         wqkvT.close();
-        wqkvT = w;
+        wqkv.close();
+        wqkv = w;
+        wqkvT = w.transpose();
+        wqkvT.attach(owner);
         bqkv = b;
     }
 
-    private void replaceFfn(NDManager owner, NDArray w, NDArray b) {
+    private void replaceFfn(NDManager owner, NDArray wT, NDArray b) {
+        NDArray w = contiguousOutIn(wT);
         w.attach(owner);
         b.attach(owner);
         w13T.close();
-        w13T = w;
+        w13.close();
+        w13 = w;
+        w13T = w.transpose();
+        w13T.attach(owner);
         b13 = b;
     }
 
@@ -162,7 +202,10 @@ public final class DecoderLayer {
         if (skipped) {
             st.promptMean = keep(adapter.promptMean(pools.all().matMul(a)), batchScope); // [B, 1, r]
         }
-        if (mode.perRowWeights()) {
+        if (mode == ReparamMode.LOWRANK) {
+            PiaAdapter.RowMap map = adapter.rowMap(st.w0, st.w1, st.bias, st.promptMean);
+            st.rowMap = new PiaAdapter.RowMap(keep(map.up(), batchScope), keep(map.shift(), batchScope));
+        } else if (mode.perRowWeights()) {
             if (a.getShape().get(0) != 1) {
                 throw new IllegalArgumentException("reparam " + mode.cliName() + " folds weights per row and needs batch size 1; got "
                         + a.getShape().get(0) + " (use lowrank)");
@@ -218,44 +261,49 @@ public final class DecoderLayer {
         if (pools != null) {
             initState(st, a, pools, batchScope);
         }
-        return skipped ? forwardSkipped(x, a, st) : forwardKept(x, a, st, attn);
+        return skipped ? forwardSkipped(x, a, st, weightViews(st, batchScope)) : forwardKept(x, a, st, attn, weightViews(st, batchScope));
+    }
+
+    /** Batch-owned views of this layer's [out, in] weights, made once per batch: {q/k/v, o, W1/W3, W2}. */
+    private NDArray[] weightViews(AdapterState st, NDManager batchScope) {
+        if (st.weightViews == null) {
+            st.weightViews = new NDArray[] {local(wqkv, batchScope), local(wo, batchScope), local(w13, batchScope),
+                local(w2, batchScope)};
+        }
+        return st.weightViews;
     }
 
     /** Kept layer: {@code h = x + Attn(a')}, {@code out = h + FFN(RMSNorm_ffn(h))}. */
-    private NDArray forwardKept(NDArray x, NDArray a, AdapterState st, AttentionInputs attn) {
+    private NDArray forwardKept(NDArray x, NDArray a, AdapterState st, AttentionInputs attn, NDArray[] w) {
         NDArray qkv; // [B, T, 3D]
         switch (mode) {
             case LOWRANK -> {
-                NDArray adapted = keptAdapter.kept(a, st.w0, st.w1, st.bias); // a' = a + U_w(A·a + bA) + s(w0·bB + w1·bD)
-                qkv = project(adapted, wqkvT, bqkv);
+                NDArray adapted = keptAdapter.apply(a, st.rowMap); // a' = a + U_w(A·a + bA) + s(w0·bB + w1·bD)
+                qkv = Linear.apply(adapted, w[0], wqkvT, bqkv);
             }
             case MERGED, MERGED_BUG -> qkv = a.matMul(st.foldedProjT).add(st.foldedBias); // Wqkv·M·a + b
-            case STATIC -> qkv = project(a, wqkvT, bqkv); // folded once at load
+            case STATIC -> qkv = Linear.apply(a, w[0], wqkvT, bqkv); // folded once at load
             default -> throw new IllegalStateException(mode.name());
         }
         NDArray context = attention.forward(qkv, attn.rope(), attn.store(), attn.mask()); // [B, T, D]
-        NDArray h = x.add(context.matMul(woT));
-        return h.add(FeedForward.apply(RmsNorm.apply(h, ffnNorm, eps), w13T, b13, w2T));
+        NDArray h = x.add(Linear.apply(context, w[1], woT));
+        return h.add(FeedForward.apply(RmsNorm.apply(h, ffnNorm, eps), w[2], w13T, b13, w[3], w2T));
     }
 
     /**
      * Skipped layer: no MHA, no KV cache, no RoPE, no attention residual. {@code p = a + U_w(0.5(C·a + bC + m)) + ..},
      * {@code out = x + FFN(g_ffn ⊙ p)}: the FFN norm is not applied, only its gain.
      */
-    private NDArray forwardSkipped(NDArray x, NDArray a, AdapterState st) {
+    private NDArray forwardSkipped(NDArray x, NDArray a, AdapterState st, NDArray[] w) {
         return switch (mode) {
             case LOWRANK -> {
-                NDArray p = skippedAdapter.skipped(a, st.w0, st.w1, st.promptMean, st.bias);
-                yield x.add(FeedForward.apply(p.mul(ffnNorm), w13T, b13, w2T));
+                NDArray p = skippedAdapter.apply(a, st.rowMap); // a + U_w(0.5(C·a + bC + m)) + s(w0·bB + w1·bD)
+                yield x.add(FeedForward.apply(p.mul(ffnNorm), w[2], w13T, b13, w[3], w2T));
             }
-            case MERGED, MERGED_BUG -> x.add(FeedForward.apply(a, st.foldedProjT, st.foldedBias, w2T));
-            case STATIC -> x.add(FeedForward.apply(a, w13T, st.foldedBias, w2T));
+            // a per-row fold is one row: Linear would take x·Wᵀ anyway, so the folded [in, out] weight serves both
+            case MERGED, MERGED_BUG -> x.add(FeedForward.apply(a, st.foldedProjT.transpose(), st.foldedProjT, st.foldedBias, w[3], w2T));
+            case STATIC -> x.add(FeedForward.apply(a, w[2], w13T, st.foldedBias, w[3], w2T));
             default -> throw new IllegalStateException(mode.name());
         };
-    }
-
-    private static NDArray project(NDArray x, NDArray wT, NDArray b) {
-        NDArray y = x.matMul(wT);
-        return b == null ? y : y.add(b);
     }
 }

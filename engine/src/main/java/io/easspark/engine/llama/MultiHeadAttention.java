@@ -2,6 +2,7 @@ package io.easspark.engine.llama;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.Shape;
 
 /**
@@ -33,6 +34,12 @@ public final class MultiHeadAttention {
         NDList append(NDArray k, NDArray v);
     }
 
+    // parsed once: DJL parses a string index on every call, and these run for every layer at every step
+    private static final NDIndex QK = new NDIndex(":, :, 0:2");
+    private static final NDIndex FIRST = new NDIndex(":, :, 0");
+    private static final NDIndex SECOND = new NDIndex(":, :, 1");
+    private static final NDIndex THIRD = new NDIndex(":, :, 2");
+
     private final Spec spec;
     private final float scale;
 
@@ -47,7 +54,7 @@ public final class MultiHeadAttention {
 
     /**
      * @param qkv [B, T, 3·H·Dh] projected queries, keys, values (in that order)
-     * @param rope angles for the new tokens, or null (ViT)
+     * @param rope angles for the new tokens from {@link RopeTable#angles}, or null (ViT)
      * @param store the layer's KV cache, or null
      * @param mask additive mask [B, 1, T, S] (0 or −∞), or null for none
      * @return [B, T, H·Dh]
@@ -57,13 +64,17 @@ public final class MultiHeadAttention {
         long b = s.get(0);
         long t = s.get(1);
         NDArray heads = qkv.reshape(b, t, 3, spec.heads(), spec.headDim()); // [B, T, 3, H, Dh]
-        NDArray q = heads.get(":, :, 0"); // [B, T, H, Dh]
-        NDArray k = heads.get(":, :, 1");
-        NDArray v = heads.get(":, :, 2");
+        NDArray q;
+        NDArray k;
         if (rope != null) {
-            q = RopeTable.rotate(q, rope);
-            k = RopeTable.rotate(k, rope);
+            NDArray qk = RopeTable.rotate(heads.get(QK), rope); // [B, T, 2, H, Dh], one rotation for both
+            q = qk.get(FIRST);
+            k = qk.get(SECOND);
+        } else {
+            q = heads.get(FIRST); // [B, T, H, Dh]
+            k = heads.get(SECOND);
         }
+        NDArray v = heads.get(THIRD);
         q = q.transpose(0, 2, 1, 3); // [B, H, T, Dh]
         k = k.transpose(0, 2, 1, 3);
         v = v.transpose(0, 2, 1, 3);

@@ -1,7 +1,6 @@
 package io.easspark.engine.llama;
 
 import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
@@ -34,42 +33,49 @@ public final class RopeTable {
     }
 
     /**
-     * Cos and sin for the given positions, each [B, T, 1, head_dim/2] so they broadcast over heads.
+     * Cos and signed sin for the given positions, each [B, T, 1, 1, head_dim] with every angle written for both
+     * members of its pair, so {@link #rotate} is two products and a sum: cos = (c0, c0, c1, c1, ..), sin = (−s0, s0,
+     * −s1, s1, ..). They broadcast over the q/k axis and the heads.
      *
      * @param positions [B][T] positions; negative entries (padding) are treated as 0
      */
     public NDList angles(NDManager manager, int[][] positions) {
         int b = positions.length;
         int t = positions[0].length;
-        float[] c = new float[b * t * half];
-        float[] s = new float[b * t * half];
+        int width = 2 * half;
+        float[] c = new float[b * t * width];
+        float[] s = new float[b * t * width];
         for (int row = 0; row < b; row++) {
             for (int j = 0; j < t; j++) {
                 int pos = Math.max(0, positions[row][j]);
                 if (pos >= maxPositions) {
                     throw new IllegalArgumentException("position " + pos + " is beyond the context limit " + maxPositions);
                 }
-                System.arraycopy(cos, pos * half, c, (row * t + j) * half, half);
-                System.arraycopy(sin, pos * half, s, (row * t + j) * half, half);
+                int at = (row * t + j) * width;
+                for (int i = 0; i < half; i++) {
+                    float ci = cos[pos * half + i];
+                    float si = sin[pos * half + i];
+                    c[at + 2 * i] = ci;
+                    c[at + 2 * i + 1] = ci;
+                    s[at + 2 * i] = -si;
+                    s[at + 2 * i + 1] = si;
+                }
             }
         }
-        Shape shape = new Shape(b, t, 1, half);
+        Shape shape = new Shape(b, t, 1, 1, width);
         return new NDList(manager.create(c, shape), manager.create(s, shape));
     }
 
     /**
-     * Rotates x [B, T, H, head_dim] in fp32 with angles from {@link #angles}: pairs (x0, x1) become
-     * (x0·cos − x1·sin, x0·sin + x1·cos).
+     * Rotates x [B, T, 2, H, head_dim] (queries and keys together) in fp32 with angles from {@link #angles}: pairs
+     * (x0, x1) become (x0·cos − x1·sin, x1·cos + x0·sin), computed as {@code x·cos + swap(x)·sin} where swap
+     * exchanges the members of each pair. Negating a sine and reordering a sum are exact, so this equals the
+     * pairwise form bit for bit, in 6 ops instead of 11 per tensor.
      */
     public static NDArray rotate(NDArray x, NDList angles) {
         Shape shape = x.getShape();
-        NDArray pairs = x.reshape(shape.get(0), shape.get(1), shape.get(2), shape.get(3) / 2, 2); // [B, T, H, hd/2, 2]
-        NDArray x0 = pairs.get("..., 0");
-        NDArray x1 = pairs.get("..., 1");
-        NDArray cos = angles.get(0);
-        NDArray sin = angles.get(1);
-        NDArray r0 = x0.mul(cos).sub(x1.mul(sin));
-        NDArray r1 = x0.mul(sin).add(x1.mul(cos));
-        return NDArrays.stack(new NDList(r0, r1), r0.getShape().dimension()).reshape(shape);
+        int last = shape.dimension() - 1;
+        NDArray swapped = x.reshape(shape.slice(0, last).add(shape.get(last) / 2, 2)).flip(last + 1).reshape(shape);
+        return x.mul(angles.get(0)).add(swapped.mul(angles.get(1)));
     }
 }

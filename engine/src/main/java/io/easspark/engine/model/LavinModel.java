@@ -13,6 +13,7 @@ import io.easspark.engine.eas.PiaAdapter;
 import io.easspark.engine.eas.ReparamMode;
 import io.easspark.engine.eas.SkipPlan;
 import io.easspark.engine.llama.DecoderLayer;
+import io.easspark.engine.llama.Linear;
 import io.easspark.engine.llama.LlamaConfig;
 import io.easspark.engine.llama.MultiHeadAttention;
 import io.easspark.engine.llama.RmsNorm;
@@ -41,7 +42,8 @@ public final class LavinModel implements AutoCloseable {
     private final NDArray tokEmbeddings; // [V, D]
     private final NDArray modality; // [2, D]
     private final NDArray finalNorm; // [D]
-    private final NDArray outputT; // [D, V]
+    private final NDArray output; // [V, D]
+    private final NDArray outputT; // [D, V], a view of output
     private final DecoderLayer[] layers;
     private final ClipVit vision;
     private final RopeTable rope;
@@ -49,8 +51,8 @@ public final class LavinModel implements AutoCloseable {
     private final boolean ownsWeights;
 
     private LavinModel(LavinConfig config, SkipPlan plan, ReparamMode mode, NDManager manager, NDArray tokEmbeddings,
-            NDArray modality, NDArray finalNorm, NDArray outputT, DecoderLayer[] layers, ClipVit vision, RopeTable rope,
-            boolean ownsWeights) {
+            NDArray modality, NDArray finalNorm, NDArray output, NDArray outputT, DecoderLayer[] layers, ClipVit vision,
+            RopeTable rope, boolean ownsWeights) {
         this.config = config;
         this.plan = plan;
         this.mode = mode;
@@ -58,6 +60,7 @@ public final class LavinModel implements AutoCloseable {
         this.tokEmbeddings = tokEmbeddings;
         this.modality = modality;
         this.finalNorm = finalNorm;
+        this.output = output;
         this.outputT = outputT;
         this.layers = layers;
         this.vision = vision;
@@ -86,6 +89,7 @@ public final class LavinModel implements AutoCloseable {
             NDArray modality = r.read("adapter_modality_embedding.weight", 2, d);
             NDArray norm = r.read("norm.weight", d);
             NDArray outT = r.readTransposed("output.weight", t.vocabSize(), d);
+            NDArray out = outT.transpose(); // the [V, D] storage again, for Linear
             MultiHeadAttention attention = new MultiHeadAttention(new MultiHeadAttention.Spec(t.nHeads(), t.headDim()));
             DecoderLayer[] layers = new DecoderLayer[t.nLayers()];
             for (int i = 0; i < layers.length; i++) {
@@ -99,7 +103,7 @@ public final class LavinModel implements AutoCloseable {
             // instead of growing a shared model's memory with every batch
             manager.cap();
             RopeTable rope = new RopeTable(t.headDim(), t.ropeTheta(), t.maxSeqLen() + 1);
-            return new LavinModel(config, plan, mode, manager, tok, modality, norm, outT, layers, vision, rope, true);
+            return new LavinModel(config, plan, mode, manager, tok, modality, norm, out, outT, layers, vision, rope, true);
         } catch (RuntimeException e) {
             manager.close();
             throw e;
@@ -188,8 +192,8 @@ public final class LavinModel implements AutoCloseable {
         for (int i = 0; i < layers.length; i++) {
             viewLayers[i] = layers[i].isSkipped() == plan.isSkipped(i) ? layers[i] : layers[i].withSkipped(plan.isSkipped(i));
         }
-        return new LavinModel(config, plan, mode, manager, tokEmbeddings, modality, finalNorm, outputT, viewLayers, vision,
-                rope, false);
+        return new LavinModel(config, plan, mode, manager, tokEmbeddings, modality, finalNorm, output, outputT, viewLayers,
+                vision, rope, false);
     }
 
     public LavinConfig config() {
@@ -276,7 +280,11 @@ public final class LavinModel implements AutoCloseable {
 
     /** Logits [.., V] from normalised hidden states [.., D]. */
     public NDArray logits(NDArray normed) {
-        return normed.matMul(outputT);
+        if (!Linear.weightFirst(normed)) {
+            return normed.matMul(outputT);
+        }
+        // weight first: the product belongs to its first operand's manager, so the weight is lent as a local view
+        return Linear.apply(normed, output.get(normed.getManager(), new ai.djl.ndarray.index.NDIndex(":")), outputT);
     }
 
     /** Frees the weights, unless this is a {@link #withPlan} view (whose weights belong to the model it came from). */
