@@ -13,7 +13,8 @@ Timing: prefill = one forward over batch x prompt positions, logits only for the
 (what generation needs), then greedy argmax. Decode = ``new`` single-token steps, each feeding the
 previously chosen token (consecutive positions) and taking argmax of the new logits; no early
 stop. prefill_tok_s = batch*prompt / prefill time, decode_tok_s = batch*new / decode time, both
-medians over ``--repeat`` runs after ``--warmup`` runs.
+medians over ``--repeat`` runs after ``--warmup`` runs; prefill_s and decode_s are those median
+seconds (answers/s = batch / (prefill_s + decode_s)).
 
 Single-row products (batch-1 decode) use torch.mv unless --no-matvec (plain matmul, what nn.Linear
 does; 2-4x slower with Debian's torch + OpenBLAS). OMP_WAIT_POLICY defaults to PASSIVE (see below).
@@ -322,6 +323,7 @@ def main():
         "prompt": a.prompt, "new": a.new, "threads": a.threads,
         "prefill_tok_s": round(a.batch * a.prompt / p, 2),
         "decode_tok_s": round(a.batch * a.new / d, 2) if a.new else None,
+        "prefill_s": round(p, 6), "decode_s": round(d, 6),
         "torch": torch.__version__, "blas": blas_info(),
         "blas_lib": blas_lib if os.path.exists(blas_lib) else None,
         "openblas_coretype": os.environ.get("OPENBLAS_CORETYPE"),

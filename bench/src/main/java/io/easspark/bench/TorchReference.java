@@ -16,8 +16,24 @@ import java.util.regex.Pattern;
  */
 final class TorchReference {
 
-    /** One eager-mode measurement. */
-    record Result(double prefillTokS, double decodeTokS, String blas, String torch) {
+    /**
+     * One eager-mode measurement, as the script reports it.
+     *
+     * @param batch the rows it ran (1 in {@code --mode lavin}, whatever was asked)
+     */
+    record Result(int batch, int prompt, int newTokens, Timing timing, String blas, String torch) {
+
+        double prefillTokS() {
+            return (double) batch * prompt / timing.prefillSeconds();
+        }
+
+        double decodeTokS() {
+            return (double) batch * newTokens / timing.decodeSeconds();
+        }
+
+        double answersPerSecond() {
+            return timing.answersPerSecond(batch);
+        }
     }
 
     private final Path python;
@@ -62,8 +78,14 @@ final class TorchReference {
             throw new IOException("PyTorch reference failed: " + new String(err, StandardCharsets.UTF_8).strip());
         }
         String text = new String(out, StandardCharsets.UTF_8).strip();
-        String json = text.substring(text.lastIndexOf('\n') + 1);
-        return new Result(number(json, "prefill_tok_s"), number(json, "decode_tok_s"), string(json, "blas"), string(json, "torch"));
+        return parse(text.substring(text.lastIndexOf('\n') + 1));
+    }
+
+    /** Reads the script's JSON line; the seconds are its medians, so tok/s and answers/s follow from them. */
+    static Result parse(String json) throws IOException {
+        Timing timing = new Timing(number(json, "prefill_s"), number(json, "decode_s"));
+        return new Result((int) number(json, "batch"), (int) number(json, "prompt"), (int) number(json, "new"), timing,
+                string(json, "blas"), string(json, "torch"));
     }
 
     private static double number(String json, String key) throws IOException {
