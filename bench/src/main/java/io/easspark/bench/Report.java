@@ -219,8 +219,9 @@ final class Report {
               OpenMP threads contend for the two cores), so compare rows of one run, never across runs.
             - PyTorch here is Debian's 1.13 with OpenBLAS (`libblas.so.3` → openblas-pthread via
               `update-alternatives`); the script sets `OMP_WAIT_POLICY=PASSIVE` and sends single-row products to
-              `torch.mv` (both reported in its JSON). Our engine runs DJL's libtorch 2.7.1 with none of those tweaks
-              yet; closing the batch-1 decode gap (GEMV bandwidth, ops per layer) is issue 7's work.
+              `torch.mv` (both reported in its JSON). Our engine runs DJL's libtorch 2.7.1, whose statically linked MKL
+              takes its generic code path on this AMD CPU; where batch-1 decoding loses to it, see "Profile: batch-1
+              decode" below.
             - "predicted" counts only the decoder's arithmetic and bytes; the output head (D x V) is included, the
               per-op overhead of a small model is not, which is why measured ratios can exceed the prediction.
             - Goal 7 (bf16) is not measurable here: the row's CPU check is read from /proc/cpuinfo at run time;
