@@ -261,7 +261,8 @@ public final class DecoderLayer {
         if (pools != null) {
             initState(st, a, pools, batchScope);
         }
-        return skipped ? forwardSkipped(x, a, st, weightViews(st, batchScope)) : forwardKept(x, a, st, attn, weightViews(st, batchScope));
+        NDArray[] w = weightViews(st, batchScope);
+        return skipped ? forwardSkipped(x, a, st, w) : forwardKept(x, a, st, attn, w);
     }
 
     /** Batch-owned views of this layer's [out, in] weights, made once per batch: {q/k/v, o, W1/W3, W2}. */
@@ -300,8 +301,9 @@ public final class DecoderLayer {
                 NDArray p = skippedAdapter.apply(a, st.rowMap); // a + U_w(0.5(C·a + bC + m)) + s(w0·bB + w1·bD)
                 yield x.add(FeedForward.apply(p.mul(ffnNorm), w[2], w13T, b13, w[3], w2T));
             }
-            // a per-row fold is one row: Linear would take x·Wᵀ anyway, so the folded [in, out] weight serves both
-            case MERGED, MERGED_BUG -> x.add(FeedForward.apply(a, st.foldedProjT.transpose(), st.foldedProjT, st.foldedBias, w[3], w2T));
+            // batch 1: decoding is one row (x·Wᵀ on the folded [in, out] weight); a prompt's rows read its transposed view
+            case MERGED, MERGED_BUG -> x.add(FeedForward.apply(a, st.foldedProjT.transpose(), st.foldedProjT,
+                    st.foldedBias, w[3], w2T));
             case STATIC -> x.add(FeedForward.apply(a, w[2], w13T, st.foldedBias, w[3], w2T));
             default -> throw new IllegalStateException(mode.name());
         };
