@@ -7,6 +7,7 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
+import io.easspark.engine.llama.Linear;
 
 /**
  * A propagation-of-information adapter (PIA) with its router (DESIGN.md §1.1, §1.3).
@@ -177,9 +178,9 @@ public final class PiaAdapter {
         NDArray constant; // [B, 1, r]: the bias of the rank-r input
         if (isSkippedForm()) {
             up = up.mul(SKIPPED_MIX);
-            constant = local(bC, scope).reshape(1, 1, rank).add(m);
+            constant = Linear.lend(bC, scope).reshape(1, 1, rank).add(m);
         } else {
-            constant = local(bA, scope).reshape(1, 1, rank).repeat(0, w0.getShape().get(0));
+            constant = Linear.lend(bA, scope).reshape(1, 1, rank).repeat(0, w0.getShape().get(0));
         }
         return new RowMap(up, constant.matMul(up).add(bias));
     }
@@ -187,10 +188,6 @@ public final class PiaAdapter {
     /** {@code a + (a·down)·up + shift} for a [B, T, D] with the batch's {@link RowMap}. */
     public NDArray apply(NDArray a, RowMap map) {
         return a.matMul(isSkippedForm() ? cT : aT).matMul(map.up()).add(a).add(map.shift());
-    }
-
-    private static NDArray local(NDArray weight, NDManager scope) {
-        return weight.get(scope, new NDIndex(":"));
     }
 
     /** The affine map {@code p = M·a + c} of one row, transposed for row-vector use: {@code p = a·Mᵀ + c}. */

@@ -3,7 +3,6 @@ package io.easspark.engine.llama;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.Shape;
 import io.easspark.engine.eas.AdapterState;
 import io.easspark.engine.eas.PiaAdapter;
@@ -241,7 +240,7 @@ public final class DecoderLayer {
 
     /** A view of a model weight owned by {@code scope}, so arithmetic on it does not land in the model's manager. */
     private static NDArray local(NDArray weight, NDManager scope) {
-        return weight.get(scope, new NDIndex(":"));
+        return Linear.lend(weight, scope);
     }
 
     private static NDArray keep(NDArray a, NDManager scope) {

@@ -1,6 +1,8 @@
 package io.easspark.engine.llama;
 
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.Shape;
 
 /**
@@ -39,6 +41,16 @@ public final class Linear {
         long rows = s.size() / in;
         NDArray yT = w.matMul(x.reshape(rows, in).transpose()); // [O, M]
         return yT.transpose().reshape(s.slice(0, last).add(w.getShape().get(0)));
+    }
+
+    private static final NDIndex ALL = new NDIndex(":"); // parsed once: lending runs every decode step
+
+    /**
+     * A view of a model weight owned by {@code scope}: results follow their first operand's manager, and the
+     * model's manager is closed to new arrays, so a weight-first product (or any arithmetic on a weight) needs one.
+     */
+    public static NDArray lend(NDArray weight, NDManager scope) {
+        return weight.get(scope, ALL);
     }
 
     /** True when {@link #apply} multiplies weight first for this input (and so reads {@code w}, not only {@code wT}). */

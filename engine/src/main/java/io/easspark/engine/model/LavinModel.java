@@ -284,7 +284,7 @@ public final class LavinModel implements AutoCloseable {
             return normed.matMul(outputT);
         }
         // weight first: the product belongs to its first operand's manager, so the weight is lent as a local view
-        return Linear.apply(normed, output.get(normed.getManager(), new ai.djl.ndarray.index.NDIndex(":")), outputT);
+        return Linear.apply(normed, Linear.lend(output, normed.getManager()), outputT);
     }
 
     /** Frees the weights, unless this is a {@link #withPlan} view (whose weights belong to the model it came from). */
