@@ -114,6 +114,11 @@ public record AnswerRequest(ModelSpec model, PromptFormat format, GenerationConf
             }
             ModelSpec model = new ModelSpec(modelUri, ModelSpec.plan(dir, skipPlan), ReparamMode.parse(reparam),
                     DeviceRequest.parse(device, flag.apply("device")));
+            if (model.reparam().perRowWeights() && batchSize != 1) {
+                // the engine would refuse every batch and fall back to row by row: say so once, here
+                throw new IllegalArgumentException(flag.apply("reparam") + " " + model.reparam().cliName() + " folds weights per row and needs "
+                        + flag.apply("batchSize") + " 1, got " + batchSize + " (lowrank is exact at any batch size)");
+            }
             GenerationConfig gen = GenerationConfig.greedy(maxNewTokens).withSampling(temperature, topP, seed);
             return new AnswerRequest(model, PromptFormat.parse(promptFormat), gen, batchSize);
         }

@@ -118,5 +118,8 @@ class InferRequestTest {
         assertThatThrownBy(() -> cli("--max-new-tokens", "256")).hasMessageStartingWith("--max-new-tokens must be in 1..255");
         assertThatThrownBy(() -> cli("--skip-plan", "4")).hasMessageContaining("skip plan names layer 4 but the model has layers 0-3");
         assertThatThrownBy(() -> cli("--skip-plan", "/nowhere/skip_plan.json")).hasMessage("--skip-plan /nowhere/skip_plan.json does not exist");
+        assertThatThrownBy(() -> cli("--reparam", "merged")).hasMessage("--reparam merged folds weights per row and needs --batch-size 1, "
+                + "got 8 (lowrank is exact at any batch size)");
+        assertThat(cli("--reparam", "merged", "--batch-size", "1").request().model().reparam()).isEqualTo(ReparamMode.MERGED);
     }
 }
