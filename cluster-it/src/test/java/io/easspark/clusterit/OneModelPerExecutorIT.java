@@ -104,7 +104,7 @@ class OneModelPerExecutorIT {
     private InferOptions options(String output) {
         return InferOptions.builder(input.toString(), demo.resolve("model").toString(), output).inputFormat("json")
                 .imageRoot(demo.resolve("data").toString()).batchSize(4).maxNewTokens(6).device("cpu").previewRows(0)
-                .progressSeconds(0).build();
+                .progressSeconds(0).build(new org.apache.hadoop.conf.Configuration());
     }
 
     /** Deals the lines of a JSONL file round-robin into {@code files} files in {@code dir}. */

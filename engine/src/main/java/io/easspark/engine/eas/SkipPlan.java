@@ -6,9 +6,12 @@ import java.util.List;
 
 /**
  * The set of decoder layers whose MHA is skipped (DESIGN.md §2). Written as 0-based layer indices with ranges,
- * e.g. the published LaVIN-EAS-7B plan {@code 19,21-31}. Immutable.
+ * e.g. the published LaVIN-EAS-7B plan {@code 19,21-31}. Immutable, and serializable so a parsed plan travels to
+ * executors as itself (never as text to parse again).
  */
-public final class SkipPlan {
+public final class SkipPlan implements java.io.Serializable {
+
+    private static final long serialVersionUID = 1L;
 
     /** The 12-of-32 plan of the published LaVIN-EAS-7B checkpoint. */
     public static final String PUBLISHED_7B = "19,21-31";

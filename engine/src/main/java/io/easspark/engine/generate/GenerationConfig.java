@@ -12,7 +12,7 @@ package io.easspark.engine.generate;
  * @param recordLogits keep each step's logits in the result (tests and parity checks only)
  */
 public record GenerationConfig(int maxNewTokens, double temperature, double topP, long seed, int eosId,
-                               boolean originalPositions, boolean recordLogits) {
+                               boolean originalPositions, boolean recordLogits) implements java.io.Serializable {
 
     public static final int LLAMA_EOS = 2;
 

@@ -62,7 +62,7 @@ public final class CalibrateBench implements Callable<Integer> {
         PrintWriter out = spec.commandLine().getOut();
         Path dir = work != null ? Files.createDirectories(work) : Files.createTempDirectory("eas-bench-calibrate");
         Path demo = dir.resolve("demo");
-        InferBench.CliRunner.demo(demo, rows);
+        InferBench.demo(demo, rows);
         Path model = dir.resolve("model-" + dim + "x" + layers);
         if (!Files.exists(model.resolve("config.json"))) {
             out.println("bench-calibrate: writing a random dim-" + dim + ", " + layers + "-layer model to " + model);
@@ -97,7 +97,7 @@ public final class CalibrateBench implements Callable<Integer> {
 
     private CalibrateJob.Options options(Path demo, Path model, int partitions, int rlRounds, Path out) {
         InferOptions in = InferOptions.builder(demo.resolve("data/questions.jsonl").toString(), model.toUri().toString(), out.toString())
-                .imageRoot(demo.resolve("data").toString()).batchSize(8).device("cpu").partitions(partitions).build();
+                .imageRoot(demo.resolve("data").toString()).batchSize(8).device("cpu").partitions(partitions).build(LocalSpark.hadoopConf());
         return new CalibrateJob.Options(in, "answer", "rl", 2, 2, rlRounds, 3, 2.0, 1, out);
     }
 

@@ -2,6 +2,7 @@ package io.easspark.jobs.calibrate;
 
 import io.easspark.jobs.infer.InputMixin;
 import io.easspark.jobs.spark.LocalSpark;
+import io.easspark.udf.AnswerRequest;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import org.apache.spark.sql.SparkSession;
@@ -41,11 +42,11 @@ public final class CalibrateCommand implements Callable<Integer> {
     double lr;
     @Option(names = "--seed", defaultValue = "0", description = "rl: sampling seed (default: ${DEFAULT-VALUE})")
     long seed;
-    @Option(names = "--batch-size", defaultValue = "8", description = "(default: ${DEFAULT-VALUE})")
+    @Option(names = "--batch-size", defaultValue = "" + AnswerRequest.DEFAULT_BATCH_SIZE, description = "(default: ${DEFAULT-VALUE})")
     int batchSize;
-    @Option(names = "--prompt-format", defaultValue = "qcm", description = "(default: ${DEFAULT-VALUE})")
+    @Option(names = "--prompt-format", defaultValue = AnswerRequest.DEFAULT_PROMPT_FORMAT, description = "(default: ${DEFAULT-VALUE})")
     String promptFormat;
-    @Option(names = "--device", defaultValue = "auto", description = "cpu, gpu or auto (default: ${DEFAULT-VALUE})")
+    @Option(names = "--device", defaultValue = AnswerRequest.DEFAULT_DEVICE, description = "cpu, gpu or auto (default: ${DEFAULT-VALUE})")
     String device;
     @Option(names = "--master", description = "Spark master when not run by spark-submit (default: local[*])")
     String master;
@@ -54,11 +55,11 @@ public final class CalibrateCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        if (batchSize < 1) {
-            throw new IllegalArgumentException("--batch-size must be >= 1: " + batchSize);
-        }
+        // flags, model directory and settings checked before Spark starts
         CalibrateJob.Options o = new CalibrateJob.Options(in.builder(model, output.toString()).batchSize(batchSize)
-                .promptFormat(promptFormat).device(device).build(), answerCol, strategy, k, maxK, rounds, plansPerRound, lr, seed, output);
+                .promptFormat(promptFormat).device(device).build(LocalSpark.hadoopConf()), answerCol, strategy, k, maxK, rounds,
+                plansPerRound, lr, seed, output);
+        o.check();
         SparkSession spark = LocalSpark.session(master, "eas-calibrate");
         try {
             CalibrateJob.run(spark, o, spec.commandLine().getOut());

@@ -48,6 +48,20 @@ public final class CalibrateJob {
      */
     public record Options(InferOptions infer, String answerCol, String strategy, int k, int maxK, int rounds, int plansPerRound,
                           double lr, long seed, Path output) {
+
+        /** Checks what needs no Spark: k against the model's layers (known from the request's plan), the strategy. */
+        public void check() {
+            int layers = infer.plan().layerCount();
+            if (k < 1 || k >= layers) {
+                throw new IllegalArgumentException("--k must be in 1.." + (layers - 1) + " for this model (" + layers + " layers): " + k);
+            }
+            if (!List.of("rl", "leave-one-out", "greedy").contains(strategy)) {
+                throw new IllegalArgumentException("unknown --strategy " + strategy + ": expected rl, leave-one-out or greedy");
+            }
+            if (strategy.equals("rl") && (rounds < 1 || plansPerRound < 2)) {
+                throw new IllegalArgumentException("--rounds must be >= 1 and --plans-per-round >= 2 (the baseline is their mean reward)");
+            }
+        }
     }
 
     /** One point of the curve. */
@@ -66,17 +80,9 @@ public final class CalibrateJob {
         NativeModelDirectory model = NativeModelDirectory.open(o.infer().model(), hconf);
         LavinConfig config = model.config();
         int layers = config.text().nLayers();
-        if (o.k() < 1 || o.k() >= layers) {
-            throw new IllegalArgumentException("--k must be in 1.." + (layers - 1) + " for this model (" + layers + " layers): " + o.k());
-        }
+        o.check();
         int maxK = Math.max(o.k(), Math.min(o.maxK(), layers));
-        if (!List.of("rl", "leave-one-out", "greedy").contains(o.strategy())) {
-            throw new IllegalArgumentException("unknown --strategy " + o.strategy() + ": expected rl, leave-one-out or greedy");
-        }
-        if (o.strategy().equals("rl") && (o.rounds() < 1 || o.plansPerRound() < 2)) {
-            throw new IllegalArgumentException("--rounds must be >= 1 and --plans-per-round >= 2 (the baseline is their mean reward)");
-        }
-        Dataset<Row> raw = InferJob.read(spark, o.infer());
+        Dataset<Row> raw = InferJob.read(spark, o.infer().in());
         if (!Arrays.asList(raw.columns()).contains(o.answerCol())) {
             throw new IllegalArgumentException("--answer-col " + o.answerCol() + ": no such column; the input has " + Arrays.toString(raw.columns()));
         }

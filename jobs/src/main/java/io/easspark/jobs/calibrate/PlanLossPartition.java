@@ -2,19 +2,17 @@ package io.easspark.jobs.calibrate;
 
 import io.easspark.engine.eas.ReparamMode;
 import io.easspark.engine.eas.SkipPlan;
-import io.easspark.engine.generate.GenerationConfig;
 import io.easspark.engine.model.LavinModel;
 import io.easspark.engine.search.AnswerLoss;
 import io.easspark.engine.search.RowLoss;
 import io.easspark.engine.search.ScoredRow;
 import io.easspark.engine.text.LlamaTokenizer;
-import io.easspark.engine.text.PromptFormat;
 import io.easspark.jobs.infer.AnswerPartition;
 import io.easspark.jobs.infer.ImageResolver;
 import io.easspark.jobs.infer.InferOptions;
 import io.easspark.loader.cache.LoadedModel;
 import io.easspark.loader.cache.ModelCache;
-import io.easspark.udf.AnswerOptions;
+import io.easspark.loader.cache.ModelSpec;
 import io.easspark.udf.RowEncoder;
 import java.io.Serializable;
 import java.util.ArrayList;
@@ -47,10 +45,11 @@ final class PlanLossPartition implements MapPartitionsFunction<Row, Row>, Serial
 
     private final InferOptions o;
     private final Map<String, String> hadoopConf;
-    private final List<String> plans;
+    /** Parsed on the driver: tasks never parse a plan. */
+    private final List<SkipPlan> plans;
     private final String goldCol;
 
-    PlanLossPartition(InferOptions o, Map<String, String> hadoopConf, List<String> plans, String goldCol) {
+    PlanLossPartition(InferOptions o, Map<String, String> hadoopConf, List<SkipPlan> plans, String goldCol) {
         this.o = o;
         this.hadoopConf = hadoopConf;
         this.plans = plans;
@@ -73,11 +72,12 @@ final class PlanLossPartition implements MapPartitionsFunction<Row, Row>, Serial
         }
         Configuration conf = new Configuration(false);
         hadoopConf.forEach(conf::set);
-        try (ModelCache.Lease<LoadedModel> lease = LoadedModel.acquire(o.model(), conf, o.device(), null, "none", ReparamMode.LOWRANK)) {
+        // one model with every MHA kept; each plan of the round is a view of its weights
+        ModelSpec all = new ModelSpec(o.model(), SkipPlan.none(o.plan().layerCount()), ReparamMode.LOWRANK, o.request().model().device());
+        try (ModelCache.Lease<LoadedModel> lease = LoadedModel.acquire(all, conf, null)) {
             LavinModel model = lease.get().model();
             LlamaTokenizer tokenizer = lease.get().tokenizer();
-            RowEncoder encoder = new RowEncoder(model, tokenizer, o.model(),
-                    new AnswerOptions(PromptFormat.parse(o.promptFormat()), GenerationConfig.greedy(o.maxNewTokens()), o.batchSize()));
+            RowEncoder encoder = new RowEncoder(model, tokenizer, o.model(), o.request().answerOptions());
             ImageResolver images = new ImageResolver(o.imageRoot(), conf);
             List<String> ids = new ArrayList<>();
             List<ScoredRow> rows = new ArrayList<>();
@@ -91,7 +91,7 @@ final class PlanLossPartition implements MapPartitionsFunction<Row, Row>, Serial
                 }
             }
             for (int p = 0; p < plans.size(); p++) {
-                LavinModel view = model.withPlan(SkipPlan.parse(plans.get(p), model.config().text().nLayers()));
+                LavinModel view = model.withPlan(plans.get(p));
                 for (int start = 0; start < rows.size(); start += o.batchSize()) {
                     int end = Math.min(rows.size(), start + o.batchSize());
                     List<RowLoss> losses = AnswerLoss.score(view, rows.subList(start, end));

@@ -31,7 +31,7 @@ final class SparkPlanEvaluator implements PlanEvaluator {
     private final Map<String, String> hadoopConf;
     private final String goldCol;
     private final PrintWriter out;
-    private final Map<String, Score> scores = new HashMap<>();
+    private final Map<SkipPlan, Score> scores = new HashMap<>();
     private int calls;
     private int plansEvaluated;
 
@@ -46,8 +46,8 @@ final class SparkPlanEvaluator implements PlanEvaluator {
     @Override
     public double[] losses(List<SkipPlan> plans) {
         long t0 = System.nanoTime();
-        List<String> texts = plans.stream().map(SkipPlan::toString).map(s -> s.isEmpty() ? "none" : s).toList();
-        List<Row> rows = validation.mapPartitions(new PlanLossPartition(o, hadoopConf, texts, goldCol), Encoders.row(PlanLossPartition.SCHEMA))
+        List<Row> rows = validation.mapPartitions(new PlanLossPartition(o, hadoopConf, List.copyOf(plans), goldCol),
+                        Encoders.row(PlanLossPartition.SCHEMA))
                 .collectAsList();
         List<List<Row>> byPlan = new ArrayList<>();
         for (int p = 0; p < plans.size(); p++) {
@@ -70,7 +70,7 @@ final class SparkPlanEvaluator implements PlanEvaluator {
                 exact += r.getBoolean(4) ? 1 : 0;
             }
             losses[p] = sum / mine.size();
-            scores.put(texts.get(p), new Score(losses[p], (double) exact / mine.size(), mine.size()));
+            scores.put(plans.get(p), new Score(losses[p], (double) exact / mine.size(), mine.size()));
         }
         calls++;
         plansEvaluated += plans.size();
@@ -81,11 +81,10 @@ final class SparkPlanEvaluator implements PlanEvaluator {
     }
 
     Score score(SkipPlan plan) {
-        String key = plan.toString().isEmpty() ? "none" : plan.toString();
-        Score s = scores.get(key);
+        Score s = scores.get(plan);
         if (s == null) {
             losses(List.of(plan));
-            s = scores.get(key);
+            s = scores.get(plan);
         }
         return s;
     }

@@ -49,10 +49,18 @@ public final class DemoCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        PrintWriter out = spec.commandLine().getOut();
+        write(output, rows, seed);
+        out.println("demo: wrote model to " + output.resolve("model") + " and " + rows + " rows to "
+                + output.resolve("data").resolve("questions.jsonl"));
+        return 0;
+    }
+
+    /** Writes the demo model and dataset into {@code output} (benchmarks call this directly, not the command line). */
+    public static void write(Path output, int rows, long seed) throws java.io.IOException {
         if (rows < 3) {
             throw new IllegalArgumentException("--rows must be >= 3: " + rows);
         }
-        PrintWriter out = spec.commandLine().getOut();
         Path model = output.resolve("model");
         DemoModel.write(model, seed);
         Path data = output.resolve("data");
@@ -87,8 +95,6 @@ public final class DemoCommand implements Callable<Integer> {
                 w.write('\n');
             }
         }
-        out.println("demo: wrote model to " + model + " and " + rows + " rows to " + data.resolve("questions.jsonl"));
-        return 0;
     }
 
     private static void draw(Path file, Color color, int shape, Random random) throws java.io.IOException {

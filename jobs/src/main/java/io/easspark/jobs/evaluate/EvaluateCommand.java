@@ -1,12 +1,18 @@
 package io.easspark.jobs.evaluate;
 
+import io.easspark.engine.eas.SkipPlan;
 import io.easspark.jobs.infer.AnsweringMixin;
+import io.easspark.jobs.infer.InferOptions;
 import io.easspark.jobs.infer.InputMixin;
 import io.easspark.jobs.spark.LocalSpark;
+import io.easspark.loader.cache.ModelSpec;
+import io.easspark.loader.nativeformat.NativeModelDirectory;
+import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
+import org.apache.hadoop.conf.Configuration;
 import org.apache.spark.sql.SparkSession;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -46,8 +52,7 @@ public final class EvaluateCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        EvaluateJob.Options o = new EvaluateJob.Options(answering.apply(in.builder(answering.model(), output.toString()))
-                .previewRows(0).build(), answerCol, plans, answers, subjectCol, gradeCol, categoryCols, output);
+        EvaluateJob.Options o = options(LocalSpark.hadoopConf()); // every flag checked before Spark starts
         SparkSession spark = LocalSpark.session(answering.master(), "eas-evaluate");
         try {
             EvaluateJob.run(spark, o, spec.commandLine().getOut());
@@ -55,5 +60,20 @@ public final class EvaluateCommand implements Callable<Integer> {
         } finally {
             spark.stop();
         }
+    }
+
+    /** With --answers the model is not used (nor opened); otherwise the model's directory and each --plan are checked. */
+    EvaluateJob.Options options(Configuration conf) throws IOException {
+        if (answers != null) {
+            return new EvaluateJob.Options(in.spec(), null, answerCol, List.of(), answers, subjectCol, gradeCol, categoryCols, output);
+        }
+        InferOptions infer = answering.apply(in.builder(answering.model(), output.toString())).previewRows(0)
+                .build(conf);
+        NativeModelDirectory model = NativeModelDirectory.open(infer.model(), conf);
+        List<SkipPlan> parsed = new ArrayList<>();
+        for (String p : plans) {
+            parsed.add(ModelSpec.plan(model, p.equals("stored") ? null : p));
+        }
+        return new EvaluateJob.Options(infer.in(), infer, answerCol, parsed, null, subjectCol, gradeCol, categoryCols, output);
     }
 }

@@ -9,7 +9,7 @@ import static org.apache.spark.sql.functions.upper;
 import io.easspark.engine.eas.SkipPlan;
 import io.easspark.jobs.infer.InferJob;
 import io.easspark.jobs.infer.InferOptions;
-import io.easspark.loader.nativeformat.NativeModelDirectory;
+import io.easspark.jobs.infer.InputSpec;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.StringWriter;
@@ -33,13 +33,21 @@ import org.apache.spark.sql.SparkSession;
 public final class EvaluateJob {
 
     /**
-     * @param infer the dataset, model and answering settings (its skip plan and output are set per plan here)
-     * @param plans plans to evaluate ("stored" = the model's own); ignored when {@code answers} is given
+     * @param input the labelled dataset and its columns
+     * @param infer the model and answering settings, its plan the model's own (plan and output are set per plan here);
+     *     null when {@code answers} is given
+     * @param plans plans to evaluate, parsed against the model (empty: the model's own); ignored when {@code answers} is given
      * @param answers an existing infer output to score instead of running the model, or null
      * @param output local folder for results.parquet, report.md and the charts
      */
-    public record Options(InferOptions infer, String answerCol, List<String> plans, String answers, String subjectCol,
-                          String gradeCol, List<String> categoryCols, Path output) {
+    public record Options(InputSpec input, InferOptions infer, String answerCol, List<SkipPlan> plans, String answers,
+                          String subjectCol, String gradeCol, List<String> categoryCols, Path output) {
+
+        public Options {
+            if (answers == null && infer == null) {
+                throw new IllegalArgumentException("evaluate needs --model to answer with, or --answers to score");
+            }
+        }
     }
 
     /** What a run measured. */
@@ -50,7 +58,7 @@ public final class EvaluateJob {
     }
 
     public static Result run(SparkSession spark, Options o, PrintWriter out) throws IOException {
-        InferOptions in = o.infer();
+        InputSpec in = o.input();
         Dataset<Row> raw = InferJob.read(spark, in);
         if (!Arrays.asList(raw.columns()).contains(o.answerCol())) {
             throw new IllegalArgumentException("--answer-col " + o.answerCol() + ": no such column; the input has " + Arrays.toString(raw.columns()));
@@ -66,11 +74,9 @@ public final class EvaluateJob {
                 answersByPlan.put(r.getString(0), given.filter(col("skip_plan").equalTo(r.getString(0))));
             }
         } else {
-            NativeModelDirectory model = NativeModelDirectory.open(in.model(), spark.sparkContext().hadoopConfiguration());
-            int layers = model.config().text().nLayers();
-            List<String> plans = o.plans().isEmpty() ? List.of("stored") : o.plans();
-            for (String p : plans) {
-                SkipPlan plan = p.equals("stored") ? model.storedPlan() : SkipPlan.parse(p, layers); // fails before any task
+            List<SkipPlan> plans = o.plans().isEmpty() ? List.of(o.infer().plan()) : o.plans();
+            for (SkipPlan plan : plans) {
+                int layers = plan.layerCount();
                 String label = plan.toString();
                 if (answersByPlan.containsKey(label)) {
                     continue;
@@ -78,8 +84,7 @@ public final class EvaluateJob {
                 String dir = o.output().resolve("answers").resolve("plan-" + answersByPlan.size()).toUri().toString();
                 out.printf(Locale.ROOT, "evaluate: plan %s (%d of %d MHAs skipped)%n", label, plan.skippedCount(), layers);
                 out.flush();
-                InferJob.run(spark, in.toBuilder().skipPlan(label).output(dir).previewRows(0).resume(false).partitionBy(null).build(),
-                        new PrintWriter(new StringWriter()));
+                InferJob.run(spark, o.infer().withPlan(plan).withOutput(dir), new PrintWriter(new StringWriter()));
                 answersByPlan.put(label, spark.read().parquet(dir));
             }
         }

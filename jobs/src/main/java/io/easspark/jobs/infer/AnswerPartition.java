@@ -1,8 +1,5 @@
 package io.easspark.jobs.infer;
 
-import io.easspark.engine.eas.ReparamMode;
-import io.easspark.engine.generate.GenerationConfig;
-import io.easspark.engine.text.PromptFormat;
 import io.easspark.loader.cache.LoadedModel;
 import io.easspark.loader.cache.ModelCache;
 import io.easspark.udf.AnswerOptions;
@@ -39,16 +36,15 @@ public final class AnswerPartition implements MapPartitionsFunction<Row, Row>, S
     /** Longest wait of the shared batcher for a fuller batch: small next to one batch's engine time. */
     private static final long LINGER_MILLIS = 50;
 
+    /** Parsed on the driver; used here as it is (its model spec is the executor's cache key). */
     private final InferOptions o;
     private final Map<String, String> hadoopConf;
-    private final String modelName;
     private final JobCounters counters;
     private final boolean carry;
 
-    AnswerPartition(InferOptions o, Map<String, String> hadoopConf, String modelName, JobCounters counters, boolean carry) {
+    AnswerPartition(InferOptions o, Map<String, String> hadoopConf, JobCounters counters, boolean carry) {
         this.o = o;
         this.hadoopConf = hadoopConf;
-        this.modelName = modelName;
         this.counters = counters;
         this.carry = carry;
     }
@@ -61,10 +57,9 @@ public final class AnswerPartition implements MapPartitionsFunction<Row, Row>, S
         Configuration conf = new Configuration(false);
         hadoopConf.forEach(conf::set);
         String gpu = gpuAddress();
-        ModelCache.Lease<LoadedModel> lease = LoadedModel.acquire(o.model(), conf, o.device(), gpu, o.skipPlan(),
-                ReparamMode.parse(o.reparam()));
-        GenerationConfig gen = GenerationConfig.greedy(o.maxNewTokens()).withSampling(o.temperature(), o.topP(), o.seed());
-        AnswerOptions options = new AnswerOptions(PromptFormat.parse(o.promptFormat()), gen, o.batchSize());
+        ModelCache.Lease<LoadedModel> lease = LoadedModel.acquire(o.request().model(), conf, gpu);
+        AnswerOptions options = o.request().answerOptions();
+        String modelName = o.model();
         boolean onGpu = lease.get().model().manager().getDevice().isGpu();
         RowAnswerer answerer = o.sharesBatches(onGpu)
                 ? DeviceBatcher.join(lease.get().model(), lease.get().tokenizer(), modelName, options, LINGER_MILLIS)
@@ -82,13 +77,11 @@ public final class AnswerPartition implements MapPartitionsFunction<Row, Row>, S
         int chunk = o.batchSize() * BATCHES_PER_CHUNK;
         return new Iterator<>() {
             private Iterator<Row> ready = Collections.emptyIterator();
-            private long emitted;
             private boolean released;
 
             @Override
             public boolean hasNext() {
                 while (!ready.hasNext() && input.hasNext()) {
-                    TaskFaults.maybeFail(emitted);
                     List<Row> in = new ArrayList<>(chunk);
                     List<QuestionRow> rows = new ArrayList<>(chunk);
                     while (rows.size() < chunk && input.hasNext()) {
@@ -103,7 +96,6 @@ public final class AnswerPartition implements MapPartitionsFunction<Row, Row>, S
                         counters.add(a);
                         out.add(carry ? withCarried(OutputSchema.toRow(a), in.get(i)) : OutputSchema.toRow(a));
                     }
-                    emitted += out.size();
                     ready = out.iterator();
                 }
                 if (!ready.hasNext()) {

@@ -1,10 +1,7 @@
 package io.easspark.jobs.infer;
 
 import ai.djl.pytorch.jni.JniUtils;
-import io.easspark.engine.eas.ReparamMode;
-import io.easspark.engine.generate.GenerationConfig;
-import io.easspark.engine.text.PromptFormat;
-import io.easspark.jobs.EasCli;
+import io.easspark.jobs.demo.DemoCommand;
 import io.easspark.jobs.spark.LocalSpark;
 import io.easspark.loader.cache.LoadedModel;
 import io.easspark.loader.cache.ModelCache;
@@ -73,19 +70,20 @@ public final class InferBench implements Callable<Integer> {
     public Integer call() throws Exception {
         PrintWriter out = spec.commandLine().getOut();
         Path dir = work != null ? Files.createDirectories(work) : Files.createTempDirectory("eas-bench-infer");
-        CliRunner.demo(dir.resolve("demo"), rows);
+        demo(dir.resolve("demo"), rows);
         Path model = dir.resolve("model");
         if (!Files.exists(model.resolve("config.json"))) {
             DemoModel.write(model, DemoModel.scaled(dim, layers, Math.max(1, dim / 64), dim * 11 / 4), 11);
         }
+        InferOptions base = InferOptions.builder(dir.resolve("demo/data/questions.jsonl").toString(), model.toUri().toString(),
+                dir.resolve("answers").toString()).imageRoot(dir.resolve("demo/data").toString()).batchSize(batchSize)
+                .maxNewTokens(maxNewTokens).device("cpu").previewRows(0).progressSeconds(0).partitions(partitions)
+                .build(LocalSpark.hadoopConf());
         SparkSession spark = LocalSpark.session(master, "eas-bench-infer");
         try {
-            InferOptions base = InferOptions.builder(dir.resolve("demo/data/questions.jsonl").toString(), model.toUri().toString(),
-                    dir.resolve("answers").toString()).imageRoot(dir.resolve("demo/data").toString()).batchSize(batchSize)
-                    .maxNewTokens(maxNewTokens).device("cpu").previewRows(0).progressSeconds(0).partitions(partitions).build();
             out.println("bench-infer: warm-up (model load, JIT)");
             out.flush();
-            InferJob.run(spark, base.toBuilder().input(firstRows(dir, 2 * batchSize)).build(), new PrintWriter(new StringWriter()));
+            InferJob.run(spark, base.withInput(firstRows(dir, 2 * batchSize)), new PrintWriter(new StringWriter()));
 
             int cores = Runtime.getRuntime().availableProcessors();
             int slots = Math.max(1, spark.sparkContext().defaultParallelism());
@@ -99,7 +97,8 @@ public final class InferBench implements Callable<Integer> {
                 int threads = shared ? cores : Math.max(1, cores / slots);
                 JniUtils.setNumThreads(threads);
                 long t0 = System.nanoTime();
-                InferJob.Summary s = InferJob.run(spark, base.toBuilder().crossTaskBatching(shared).build(), new PrintWriter(new StringWriter()));
+                InferJob.Summary s = InferJob.run(spark, base.withCrossTaskBatching(shared ? CrossTaskBatching.ON : CrossTaskBatching.OFF),
+                        new PrintWriter(new StringWriter()));
                 Result r = new Result(String.format(Locale.ROOT, "Spark job, %s, %d tasks, %s, %d libtorch thread(s)", master, partitions,
                         shared ? "cross-task batching (one batcher)" : "batches per task (the CPU default)", threads),
                         (System.nanoTime() - t0) / 1e9, s.answeredRows());
@@ -126,9 +125,10 @@ public final class InferBench implements Callable<Integer> {
 
     /** The same rows through BatchAnswerer on this thread, chunked as a task chunks them, images read from disk. */
     private Result engineAlone(SparkSession spark, InferOptions o, int threads) {
-        List<Row> input = InferJob.canonical(InferJob.read(spark, o), o).collectAsList();
-        try (ModelCache.Lease<LoadedModel> lease = LoadedModel.acquire(o.model(), new Configuration(), "cpu", null, null, ReparamMode.LOWRANK)) {
-            AnswerOptions options = new AnswerOptions(PromptFormat.QCM, GenerationConfig.greedy(o.maxNewTokens()), o.batchSize());
+        List<Row> input = InferJob.canonical(InferJob.read(spark, o.in()), o).collectAsList();
+        // the job's own request: the same model (one cache entry), plan, decoding and batch size
+        try (ModelCache.Lease<LoadedModel> lease = LoadedModel.acquire(o.request().model(), new Configuration(), null)) {
+            AnswerOptions options = o.request().answerOptions();
             BatchAnswerer answerer = new BatchAnswerer(lease.get().model(), lease.get().tokenizer(), o.model(), options);
             ImageResolver images = new ImageResolver(o.imageRoot(), new Configuration());
             int chunk = o.batchSize() * AnswerPartition.BATCHES_PER_CHUNK;
@@ -186,18 +186,13 @@ public final class InferBench implements Callable<Integer> {
         return existing.stripTrailing() + "\n\n" + section + "\n";
     }
 
-    /** Writes the demo dataset through the real command (benchmarks' input), unless it is there already. */
-    public static final class CliRunner {
-        public static void demo(Path dir, int rows) {
-            if (Files.exists(dir.resolve("data/questions.jsonl"))) {
-                return;
-            }
-            StringWriter err = new StringWriter();
-            int exit = EasCli.run(new PrintWriter(new StringWriter()), new PrintWriter(err), "demo", "--output", dir.toString(),
-                    "--rows", String.valueOf(rows));
-            if (exit != 0) {
-                throw new IllegalStateException("demo failed: " + err);
-            }
+    /**
+     * Writes the demo dataset (benchmarks' input), unless it is there already. Through {@link DemoCommand#write}, not
+     * the command line: a subcommand calling back into {@code EasCli} made the two depend on each other.
+     */
+    public static void demo(Path dir, int rows) throws java.io.IOException {
+        if (!Files.exists(dir.resolve("data/questions.jsonl"))) {
+            DemoCommand.write(dir, rows, 7);
         }
     }
 }

@@ -1,7 +1,10 @@
 package io.easspark.jobs.infer;
 
 import io.easspark.jobs.spark.LocalSpark;
+import io.easspark.udf.AnswerRequest;
+import java.io.PrintWriter;
 import java.util.concurrent.Callable;
+import org.apache.hadoop.conf.Configuration;
 import org.apache.spark.sql.SparkSession;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -26,11 +29,11 @@ public final class InferCommand implements Callable<Integer> {
     AnsweringMixin answering;
     @Option(names = "--skip-plan", description = "override the model's skip plan: e.g. 19,21-31, none, or a skip_plan.json from calibrate")
     String skipPlan;
-    @Option(names = "--temperature", defaultValue = "0", description = "0 = greedy (default: ${DEFAULT-VALUE})")
+    @Option(names = "--temperature", defaultValue = AnswerRequest.DEFAULT_TEMPERATURE, description = "0 = greedy (default: ${DEFAULT-VALUE})")
     double temperature;
-    @Option(names = "--top-p", defaultValue = "1", description = "(default: ${DEFAULT-VALUE})")
+    @Option(names = "--top-p", defaultValue = AnswerRequest.DEFAULT_TOP_P, description = "(default: ${DEFAULT-VALUE})")
     double topP;
-    @Option(names = "--seed", defaultValue = "0", description = "sampling seed (default: ${DEFAULT-VALUE})")
+    @Option(names = "--seed", defaultValue = "" + AnswerRequest.DEFAULT_SEED, description = "sampling seed (default: ${DEFAULT-VALUE})")
     long seed;
     @Option(names = "--output", required = true, description = "answers (Parquet, any Hadoop URI); overwritten unless --resume")
     String output;
@@ -38,13 +41,13 @@ public final class InferCommand implements Callable<Integer> {
     String partitionBy;
     @Option(names = "--resume", description = "answer only the ids missing from an existing --output and append them")
     boolean resume;
-    @Option(names = "--preview", defaultValue = "10", description = "rows of the output to print (default: ${DEFAULT-VALUE})")
+    @Option(names = "--preview", defaultValue = "" + InferOptions.DEFAULT_PREVIEW_ROWS, description = "rows of the output to print (default: ${DEFAULT-VALUE})")
     int preview;
 
     @Override
     public Integer call() throws Exception {
-        InferOptions o = answering.apply(in.builder(answering.model(), output)).skipPlan(skipPlan).sampling(temperature, topP, seed)
-                .previewRows(preview).partitionBy(InputMixin.blankToNull(partitionBy)).resume(resume).build();
+        // every flag is parsed and checked (model directory and plan included) before Spark starts
+        InferOptions o = options(LocalSpark.hadoopConf(), spec.commandLine().getOut());
         SparkSession spark = LocalSpark.session(answering.master(), "eas-infer");
         try {
             InferJob.run(spark, o, spec.commandLine().getOut());
@@ -54,4 +57,9 @@ public final class InferCommand implements Callable<Integer> {
         }
     }
 
+    /** The run these flags describe, checked; tests compare it with the SQL function's request. */
+    InferOptions options(Configuration conf, PrintWriter out) {
+        return answering.apply(in.builder(answering.model(), output)).skipPlan(skipPlan).sampling(temperature, topP, seed)
+                .previewRows(preview).partitionBy(partitionBy).resume(resume).build(conf, out);
+    }
 }

@@ -7,10 +7,8 @@ import static org.apache.spark.sql.functions.lit;
 import static org.apache.spark.sql.functions.split;
 
 import io.easspark.engine.RowStatus;
-import io.easspark.engine.eas.ReparamMode;
 import io.easspark.engine.eas.SkipPlan;
-import io.easspark.engine.text.PromptFormat;
-import io.easspark.loader.nativeformat.NativeModelDirectory;
+import io.easspark.loader.cache.DeviceRequest;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.util.ArrayList;
@@ -20,9 +18,11 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.function.UnaryOperator;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
+import org.apache.spark.api.java.function.MapPartitionsFunction;
 import org.apache.spark.sql.Column;
 import org.apache.spark.sql.DataFrameWriter;
 import org.apache.spark.sql.Dataset;
@@ -59,41 +59,25 @@ public final class InferJob {
     private InferJob() {
     }
 
-    public static Summary run(SparkSession spark, InferOptions given, PrintWriter out) throws IOException {
+    /** Runs a checked request ({@link InferOptions.Builder#build}); only what needs Spark is checked here. */
+    public static Summary run(SparkSession spark, InferOptions o, PrintWriter out) throws IOException {
+        return run(spark, o, out, UnaryOperator.identity());
+    }
+
+    /**
+     * @param tasks wraps the executors' function; tests inject task failures through it, production passes identity
+     */
+    static Summary run(SparkSession spark, InferOptions o, PrintWriter out, UnaryOperator<MapPartitionsFunction<Row, Row>> tasks)
+            throws IOException {
         long t0 = System.nanoTime();
         Configuration conf = spark.sparkContext().hadoopConfiguration();
-        InferOptions o = given.toBuilder().skipPlan(SkipPlanArgument.resolve(given.skipPlan(), conf)).build();
-        NativeModelDirectory model;
-        try {
-            model = NativeModelDirectory.open(o.model(), conf);
-        } catch (java.io.FileNotFoundException e) {
-            throw new IllegalArgumentException("--model: " + e.getMessage(), e);
-        }
-        int layers = model.config().text().nLayers();
-        SkipPlan plan = o.skipPlan() == null || o.skipPlan().isBlank() ? model.storedPlan() : SkipPlan.parse(o.skipPlan(), layers);
-        ReparamMode.parse(o.reparam());
-        PromptFormat.parse(o.promptFormat());
-        o = KvBudget.apply(o, model.config(), plan, out);
-        if (o.batchSize() < 1) {
-            throw new IllegalArgumentException("--batch-size must be >= 1: " + o.batchSize());
-        }
-        if (o.maxNewTokens() < 1 || o.maxNewTokens() >= model.config().text().maxSeqLen()) {
-            throw new IllegalArgumentException("--max-new-tokens must be in 1.." + (model.config().text().maxSeqLen() - 1)
-                    + " for this model (max_seq_len " + model.config().text().maxSeqLen() + "): " + o.maxNewTokens());
-        }
-        String device = o.device() == null ? "auto" : o.device().trim().toLowerCase(Locale.ROOT);
-        if (!List.of("cpu", "gpu", "auto").contains(device)) {
-            throw new IllegalArgumentException("unknown --device " + o.device() + ": expected cpu, gpu or auto");
-        }
-        if (device.equals("gpu") && !spark.conf().contains("spark.executor.resource.gpu.amount")
+        SkipPlan plan = o.plan();
+        if (o.request().model().device() == DeviceRequest.GPU && !spark.conf().contains("spark.executor.resource.gpu.amount")
                 && !spark.conf().contains("spark.driver.resource.gpu.amount")) {
             throw new IllegalArgumentException("--device gpu, but this Spark application requests no GPUs: set "
                     + "spark.executor.resource.gpu.amount, spark.task.resource.gpu.amount and a discovery script (deploy/README.md)");
         }
-        if (o.partitions() < 0) {
-            throw new IllegalArgumentException("--partitions must be >= 0 (0: as read): " + o.partitions());
-        }
-        Dataset<Row> raw = read(spark, o);
+        Dataset<Row> raw = read(spark, o.in());
         Dataset<Row> questions = canonical(raw, o);
         boolean carry = o.partitionBy() != null && !Arrays.asList(OutputSchema.SCHEMA.fieldNames()).contains(o.partitionBy());
         // one pass: the row count, and ids that could not key an output row (the output's id is never null)
@@ -120,10 +104,10 @@ public final class InferJob {
         conf.forEach(e -> hadoop.put(e.getKey(), e.getValue()));
         JobCounters counters = new JobCounters(spark.sparkContext());
         StructType schema = carry ? OutputSchema.SCHEMA.add(o.partitionBy(), DataTypes.StringType, true) : OutputSchema.SCHEMA;
-        Dataset<Row> answers = todo.mapPartitions(new AnswerPartition(o, hadoop, o.model(), counters, carry), Encoders.row(schema));
+        Dataset<Row> answers = todo.mapPartitions(tasks.apply(new AnswerPartition(o, hadoop, counters, carry)), Encoders.row(schema));
         if (todoRows > 0 || !appending) {
             out.printf(Locale.ROOT, "infer: answering %d rows with %s (plan %s, batch %d, %s)%n", todoRows, o.model(), plan,
-                    o.batchSize(), "cross-task batching " + o.crossTaskBatching());
+                    o.batchSize(), "cross-task batching " + o.crossTaskBatching().cliName());
             out.flush();
             DataFrameWriter<Row> writer = answers.write().mode(appending ? SaveMode.Append : SaveMode.Overwrite);
             if (o.partitionBy() != null) {
@@ -193,26 +177,13 @@ public final class InferJob {
         return true;
     }
 
-    /** The input as Spark reads it (format from the extension or --input-format); a missing path is a bad argument. */
-    public static Dataset<Row> read(SparkSession spark, InferOptions o) {
-        String format = o.inputFormat();
-        if (format == null || format.isBlank()) {
-            String in = o.input().toLowerCase(Locale.ROOT);
-            format = in.endsWith(".parquet") ? "parquet" : in.endsWith(".csv") ? "csv"
-                    : in.endsWith(".jsonl") || in.endsWith(".json") ? "json" : null;
-            if (format == null) {
-                throw new IllegalArgumentException("cannot tell the format of --input " + o.input() + ": give --input-format parquet|json|csv");
-            }
-        }
-        String f = format.toLowerCase(Locale.ROOT);
-        if (!List.of("parquet", "json", "jsonl", "csv").contains(f)) {
-            throw new IllegalArgumentException("unknown --input-format " + format + ": expected parquet, json or csv");
-        }
+    /** The input as Spark reads it (its format was settled with the flags); a missing path is a bad argument. */
+    public static Dataset<Row> read(SparkSession spark, InputSpec o) {
         try {
-            return switch (f) {
-                case "parquet" -> spark.read().parquet(o.input());
-                case "json", "jsonl" -> spark.read().json(o.input());
-                default -> spark.read().option("header", "true").option("multiLine", "true").option("escape", "\"").csv(o.input());
+            return switch (o.format()) {
+                case PARQUET -> spark.read().parquet(o.input());
+                case JSON -> spark.read().json(o.input());
+                case CSV -> spark.read().option("header", "true").option("multiLine", "true").option("escape", "\"").csv(o.input());
             };
         } catch (Exception e) {
             // Spark's AnalysisException (a missing path, an unreadable file) is checked in Java's eyes but undeclared

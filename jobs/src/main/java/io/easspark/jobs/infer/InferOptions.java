@@ -1,110 +1,170 @@
 package io.easspark.jobs.infer;
 
+import io.easspark.engine.eas.SkipPlan;
+import io.easspark.loader.nativeformat.NativeModelDirectory;
+import io.easspark.udf.AnswerRequest;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.Serializable;
+import java.io.StringWriter;
+import java.io.UncheckedIOException;
+import java.util.Locale;
+import java.util.Objects;
+import org.apache.hadoop.conf.Configuration;
+
 /**
- * Everything one infer run needs, immutable. Column names are the user's; null means "the input has none".
- * Build it with {@link #builder(String, String, String)}: the defaults are the command line's.
+ * One infer run, parsed and checked once where its settings come in ({@link Builder#build}, before any SparkSession)
+ * and passed unchanged to the executors: the input and its columns ({@link InputSpec}), how rows are answered
+ * ({@link AnswerRequest}: model, parsed plan, re-parameterisation, device, decoding, prompt format, batch size — also
+ * the executors' model cache key), and the job's own settings. Immutable and serializable.
  *
+ * @param planFile the skip_plan.json --skip-plan named, or null when the plan was given inline or is the model's own
+ * @param output answers (Parquet, any Hadoop URI)
  * @param partitions repartition the input into this many partitions before answering (0: as read)
  * @param partitionBy output column to partition the Parquet output by: an output column (e.g. status) or an input
  *     column, which is then carried into the output; null for none
  * @param resume answer only the ids missing from an existing output and append them
- * @param crossTaskBatching whether the tasks of one executor share full batches on its device ({@link
- *     io.easspark.udf.DeviceBatcher}): {@code auto} (on for a GPU, off on the CPU, where two tasks' own batches on
- *     their own cores answer faster: docs/BENCHMARKS.md), {@code on} or {@code off}
  * @param progressSeconds seconds between progress lines on the driver (0: none)
- * @param kvBudgetMib when > 0, the batch size is the rows whose KV caches fit this many MiB (at max_seq_len; only kept
- *     layers cache, so a plan that skips more layers fits more rows); {@code batchSize} is then ignored
  */
-public record InferOptions(String input, String inputFormat, String imageRoot, String idCol, String imageCol,
-                           String questionCol, String contextCol, String optionsCol, String optionsDelimiter,
-                           String model, String skipPlan, String reparam, int batchSize, int maxNewTokens,
-                           String promptFormat, double temperature, double topP, long seed, String device, String output,
-                           int previewRows, int partitions, String partitionBy, boolean resume, String crossTaskBatching,
-                           int progressSeconds, int kvBudgetMib) implements java.io.Serializable {
+public record InferOptions(InputSpec in, AnswerRequest request, CrossTaskBatching crossTaskBatching, String planFile,
+                           String output, int previewRows, int partitions, String partitionBy, boolean resume,
+                           int progressSeconds) implements Serializable {
+
+    public static final int DEFAULT_PREVIEW_ROWS = 10;
+    public static final int DEFAULT_PROGRESS_SECONDS = 10;
 
     public InferOptions {
-        if (!java.util.List.of("auto", "on", "off").contains(crossTaskBatching)) {
-            throw new IllegalArgumentException("--cross-task-batching must be auto, on or off: " + crossTaskBatching);
+        Objects.requireNonNull(in, "input");
+        Objects.requireNonNull(request, "request");
+        Objects.requireNonNull(crossTaskBatching, "crossTaskBatching");
+        partitionBy = InputSpec.blankToNull(partitionBy);
+        if (partitions < 0) {
+            throw new IllegalArgumentException("--partitions must be >= 0 (0: as read): " + partitions);
+        }
+        if (progressSeconds < 0) {
+            throw new IllegalArgumentException("--progress-seconds must be >= 0: " + progressSeconds);
         }
     }
 
     /** Whether rows meet in one batcher per device, for a task on a GPU or not. */
     public boolean sharesBatches(boolean gpu) {
-        return crossTaskBatching.equals("on") || (crossTaskBatching.equals("auto") && gpu);
+        return crossTaskBatching.shares(gpu);
+    }
+
+    /** The model directory's URI, as given. */
+    public String model() {
+        return request.model().uri();
+    }
+
+    /** The plan in effect (the model's stored plan when none was given). */
+    public SkipPlan plan() {
+        return request.model().plan();
+    }
+
+    public int batchSize() {
+        return request.batchSize();
+    }
+
+    public String input() {
+        return in.input();
+    }
+
+    public String imageRoot() {
+        return in.imageRoot();
+    }
+
+    public long maxImageBytes() {
+        return in.maxImageBytes();
+    }
+
+    public String idCol() {
+        return in.idCol();
+    }
+
+    public String imageCol() {
+        return in.imageCol();
+    }
+
+    public String questionCol() {
+        return in.questionCol();
+    }
+
+    public String contextCol() {
+        return in.contextCol();
+    }
+
+    public String optionsCol() {
+        return in.optionsCol();
+    }
+
+    public String optionsDelimiter() {
+        return in.optionsDelimiter();
+    }
+
+    /** The same run with another plan, on the same model (evaluate runs one per plan). */
+    public InferOptions withPlan(SkipPlan plan) {
+        return new InferOptions(in, request.withModel(request.model().withPlan(plan)), crossTaskBatching, null, output,
+                previewRows, partitions, partitionBy, resume, progressSeconds);
+    }
+
+    public InferOptions withOutput(String other) {
+        return new InferOptions(in, request, crossTaskBatching, planFile, other, previewRows, partitions, partitionBy, resume,
+                progressSeconds);
+    }
+
+    public InferOptions withInput(String other) {
+        return new InferOptions(in.withInput(other), request, crossTaskBatching, planFile, output, previewRows, partitions,
+                partitionBy, resume, progressSeconds);
+    }
+
+    public InferOptions withCrossTaskBatching(CrossTaskBatching other) {
+        return new InferOptions(in, request, other, planFile, output, previewRows, partitions, partitionBy, resume,
+                progressSeconds);
     }
 
     public static Builder builder(String input, String model, String output) {
         return new Builder(input, model, output);
     }
 
-    /** These options as a builder, to change a few. */
-    public Builder toBuilder() {
-        Builder b = new Builder(input, model, output);
-        b.inputFormat = inputFormat;
-        b.imageRoot = imageRoot;
-        b.idCol = idCol;
-        b.imageCol = imageCol;
-        b.questionCol = questionCol;
-        b.contextCol = contextCol;
-        b.optionsCol = optionsCol;
-        b.optionsDelimiter = optionsDelimiter;
-        b.skipPlan = skipPlan;
-        b.reparam = reparam;
-        b.batchSize = batchSize;
-        b.maxNewTokens = maxNewTokens;
-        b.promptFormat = promptFormat;
-        b.temperature = temperature;
-        b.topP = topP;
-        b.seed = seed;
-        b.device = device;
-        b.previewRows = previewRows;
-        b.partitions = partitions;
-        b.partitionBy = partitionBy;
-        b.resume = resume;
-        b.crossTaskBatching = crossTaskBatching;
-        b.progressSeconds = progressSeconds;
-        b.kvBudgetMib = kvBudgetMib;
-        return b;
+    /** A setting's name on the command line, from its field name: {@code maxNewTokens} is {@code --max-new-tokens}. */
+    static String flag(String field) {
+        return "--" + field.replaceAll("([A-Z])", "-$1").toLowerCase(Locale.ROOT);
     }
 
-    /** Mutable on purpose, only until {@link #build()}; defaults as on the command line. */
+    /**
+     * The settings as the user wrote them; mutable only until {@link #build}. Answering defaults are
+     * {@link AnswerRequest}'s, column defaults {@link InputSpec}'s, the rest here: each written once.
+     */
     public static final class Builder {
-        private String input;
-        private String model;
-        private String output;
+        private final String input;
+        private final String model;
+        private final String output;
+        private final AnswerRequest.Builder answering;
         private String inputFormat;
         private String imageRoot;
-        private String idCol = "id";
-        private String imageCol = "image";
-        private String questionCol = "question";
-        private String contextCol = "context";
-        private String optionsCol = "options";
-        private String optionsDelimiter = "|";
+        private String idCol = InputSpec.DEFAULT_ID_COL;
+        private String imageCol = InputSpec.DEFAULT_IMAGE_COL;
+        private String questionCol = InputSpec.DEFAULT_QUESTION_COL;
+        private String contextCol = InputSpec.DEFAULT_CONTEXT_COL;
+        private String optionsCol = InputSpec.DEFAULT_OPTIONS_COL;
+        private String optionsDelimiter = InputSpec.DEFAULT_OPTIONS_DELIMITER;
+        private long maxImageBytes = InputSpec.DEFAULT_MAX_IMAGE_BYTES;
         private String skipPlan;
-        private String reparam = "lowrank";
-        private int batchSize = 8;
-        private int maxNewTokens = 64;
-        private String promptFormat = "qcm";
-        private double temperature;
-        private double topP = 1;
-        private long seed;
-        private String device = "auto";
-        private int previewRows = 10;
+        private int previewRows = DEFAULT_PREVIEW_ROWS;
         private int partitions;
         private String partitionBy;
         private boolean resume;
-        private String crossTaskBatching = "auto";
-        private int progressSeconds = 10;
+        private String crossTaskBatching = CrossTaskBatching.DEFAULT;
+        private int progressSeconds = DEFAULT_PROGRESS_SECONDS;
         private int kvBudgetMib;
 
         private Builder(String input, String model, String output) {
             this.input = input;
             this.model = model;
             this.output = output;
+            this.answering = AnswerRequest.builder(model);
         }
 
-        public Builder input(String v) { input = v; return this; }
-        public Builder output(String v) { output = v; return this; }
         public Builder inputFormat(String v) { inputFormat = v; return this; }
         public Builder imageRoot(String v) { imageRoot = v; return this; }
         public Builder idCol(String v) { idCol = v; return this; }
@@ -113,18 +173,18 @@ public record InferOptions(String input, String inputFormat, String imageRoot, S
         public Builder contextCol(String v) { contextCol = v; return this; }
         public Builder optionsCol(String v) { optionsCol = v; return this; }
         public Builder optionsDelimiter(String v) { optionsDelimiter = v; return this; }
+        public Builder maxImageBytes(long v) { maxImageBytes = v; return this; }
+        /** A plan ({@code 19,21-31}, {@code none}) or a skip_plan.json's URI; null or blank for the model's own. */
         public Builder skipPlan(String v) { skipPlan = v; return this; }
-        public Builder reparam(String v) { reparam = v; return this; }
-        public Builder batchSize(int v) { batchSize = v; return this; }
-        public Builder maxNewTokens(int v) { maxNewTokens = v; return this; }
-        public Builder promptFormat(String v) { promptFormat = v; return this; }
+        public Builder reparam(String v) { answering.reparam(v); return this; }
+        public Builder batchSize(int v) { answering.batchSize(v); return this; }
+        public Builder maxNewTokens(int v) { answering.maxNewTokens(v); return this; }
+        public Builder promptFormat(String v) { answering.promptFormat(v); return this; }
         public Builder sampling(double temperature, double topP, long seed) {
-            this.temperature = temperature;
-            this.topP = topP;
-            this.seed = seed;
+            answering.sampling(temperature, topP, seed);
             return this;
         }
-        public Builder device(String v) { device = v; return this; }
+        public Builder device(String v) { answering.device(v); return this; }
         public Builder previewRows(int v) { previewRows = v; return this; }
         public Builder partitions(int v) { partitions = v; return this; }
         public Builder partitionBy(String v) { partitionBy = v; return this; }
@@ -134,10 +194,50 @@ public record InferOptions(String input, String inputFormat, String imageRoot, S
         public Builder progressSeconds(int v) { progressSeconds = v; return this; }
         public Builder kvBudgetMib(int v) { kvBudgetMib = v; return this; }
 
-        public InferOptions build() {
-            return new InferOptions(input, inputFormat, imageRoot, idCol, imageCol, questionCol, contextCol, optionsCol,
-                    optionsDelimiter, model, skipPlan, reparam, batchSize, maxNewTokens, promptFormat, temperature, topP, seed,
-                    device, output, previewRows, partitions, partitionBy, resume, crossTaskBatching, progressSeconds, kvBudgetMib);
+        /** {@link #build(Configuration, PrintWriter)} without the --kv-budget-mib line. */
+        public InferOptions build(Configuration conf) {
+            return build(conf, new PrintWriter(new StringWriter()));
+        }
+
+        /**
+         * Parses and checks everything that needs no Spark: the input's format, the columns' flags, the model
+         * directory (its config.json and stored plan only), the plan against its layer count, decoding settings
+         * against its max_seq_len, the batch size (or the one --kv-budget-mib allows). Bad values throw
+         * IllegalArgumentException naming the flag.
+         *
+         * @param conf where --model and a skip_plan.json are read from
+         * @param out where the batch size chosen by --kv-budget-mib is reported
+         */
+        public InferOptions build(Configuration conf, PrintWriter out) {
+            InputSpec inputSpec = InputSpec.of(input, inputFormat, imageRoot, idCol, imageCol, questionCol, contextCol, optionsCol,
+                    optionsDelimiter, maxImageBytes);
+            CrossTaskBatching sharing = CrossTaskBatching.parse(crossTaskBatching);
+            if (kvBudgetMib < 0) {
+                throw new IllegalArgumentException("--kv-budget-mib must be >= 0 (0: use --batch-size): " + kvBudgetMib);
+            }
+            if (model == null || model.isBlank()) {
+                throw new IllegalArgumentException("--model is required");
+            }
+            NativeModelDirectory dir;
+            String planText;
+            try {
+                try {
+                    dir = NativeModelDirectory.open(model, conf);
+                } catch (java.io.FileNotFoundException e) {
+                    throw new IllegalArgumentException("--model: " + e.getMessage(), e);
+                }
+                planText = SkipPlanArgument.resolve(skipPlan, conf);
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+            AnswerRequest request = answering.skipPlan(planText).build(dir, InferOptions::flag);
+            if (kvBudgetMib > 0) {
+                request = request.withBatchSize(KvBudget.batchSize(kvBudgetMib, request.batchSize(), dir.config(),
+                        request.model().plan(), out));
+            }
+            String planFile = SkipPlanArgument.isFile(skipPlan) ? skipPlan.strip() : null;
+            return new InferOptions(inputSpec, request, sharing, planFile, output, previewRows, partitions, partitionBy, resume,
+                    progressSeconds);
         }
     }
 }

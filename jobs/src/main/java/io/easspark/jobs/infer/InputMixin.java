@@ -2,7 +2,7 @@ package io.easspark.jobs.infer;
 
 import picocli.CommandLine.Option;
 
-/** The question dataset and how its columns map, shared by infer, evaluate and calibrate. */
+/** The question dataset and how its columns map, shared by infer, evaluate and calibrate; defaults are {@link InputSpec}'s. */
 public final class InputMixin {
 
     @Option(names = "--input", required = true, description = "questions: Parquet, JSONL or CSV (any Hadoop URI)")
@@ -11,42 +11,35 @@ public final class InputMixin {
     String inputFormat;
     @Option(names = "--image-root", description = "folder that relative image paths resolve against; paths may not escape it")
     String imageRoot;
-    @Option(names = "--id-col", defaultValue = "id", description = "(default: ${DEFAULT-VALUE})")
+    @Option(names = "--id-col", defaultValue = InputSpec.DEFAULT_ID_COL, description = "(default: ${DEFAULT-VALUE})")
     String idCol;
-    @Option(names = "--image-col", defaultValue = "image", description = "binary image bytes or a path; '' for none (default: ${DEFAULT-VALUE})")
+    @Option(names = "--image-col", defaultValue = InputSpec.DEFAULT_IMAGE_COL, description = "binary image bytes or a path; '' for none (default: ${DEFAULT-VALUE})")
     String imageCol;
-    @Option(names = "--question-col", defaultValue = "question", description = "(default: ${DEFAULT-VALUE})")
+    @Option(names = "--question-col", defaultValue = InputSpec.DEFAULT_QUESTION_COL, description = "(default: ${DEFAULT-VALUE})")
     String questionCol;
-    @Option(names = "--context-col", defaultValue = "context", description = "'' for none (default: ${DEFAULT-VALUE})")
+    @Option(names = "--context-col", defaultValue = InputSpec.DEFAULT_CONTEXT_COL, description = "'' for none (default: ${DEFAULT-VALUE})")
     String contextCol;
-    @Option(names = "--options-col", defaultValue = "options", description = "array, or a string split by --options-delimiter; '' for none (default: ${DEFAULT-VALUE})")
+    @Option(names = "--options-col", defaultValue = InputSpec.DEFAULT_OPTIONS_COL, description = "array, or a string split by --options-delimiter; '' for none (default: ${DEFAULT-VALUE})")
     String optionsCol;
-    @Option(names = "--options-delimiter", defaultValue = "|", description = "(default: ${DEFAULT-VALUE})")
+    @Option(names = "--options-delimiter", defaultValue = InputSpec.DEFAULT_OPTIONS_DELIMITER, description = "(default: ${DEFAULT-VALUE})")
     String optionsDelimiter;
     @Option(names = "--partitions", defaultValue = "0", description = "repartition the input into this many tasks; 0 = as read (default: ${DEFAULT-VALUE})")
     int partitions;
-
-    /** The user's image column, or null when there is none. */
-    public String imageColumn() {
-        return blankToNull(imageCol);
-    }
-
-    /** The user's context column, or null when there is none. */
-    public String contextColumn() {
-        return blankToNull(contextCol);
-    }
 
     public String input() {
         return input;
     }
 
-    public InferOptions.Builder builder(String model, String output) {
-        return InferOptions.builder(input, model, output).inputFormat(inputFormat).imageRoot(imageRoot).idCol(idCol)
-                .imageCol(imageColumn()).questionCol(questionCol).contextCol(contextColumn()).optionsCol(blankToNull(optionsCol))
-                .optionsDelimiter(optionsDelimiter).partitions(partitions);
+    /** The input part alone, checked (evaluate scoring an existing output needs no model). */
+    public InputSpec spec() {
+        return InputSpec.of(input, inputFormat, imageRoot, idCol, imageCol, questionCol, contextCol, optionsCol, optionsDelimiter,
+                InputSpec.DEFAULT_MAX_IMAGE_BYTES);
     }
 
-    static String blankToNull(String s) {
-        return s == null || s.isBlank() ? null : s;
+    /** A builder for a run over this input; {@link InferOptions.Builder#build} checks it all, before Spark starts. */
+    public InferOptions.Builder builder(String model, String output) {
+        return InferOptions.builder(input, model, output).inputFormat(inputFormat).imageRoot(imageRoot).idCol(idCol)
+                .imageCol(imageCol).questionCol(questionCol).contextCol(contextCol).optionsCol(optionsCol)
+                .optionsDelimiter(optionsDelimiter).partitions(partitions);
     }
 }

@@ -18,28 +18,33 @@ final class KvBudget {
     private KvBudget() {
     }
 
-    /** The options with the batch size the budget allows, or unchanged when no budget is set. */
-    static InferOptions apply(InferOptions o, LavinConfig config, SkipPlan plan, PrintWriter out) {
-        if (o.kvBudgetMib() < 0) {
-            throw new IllegalArgumentException("--kv-budget-mib must be >= 0 (0: use --batch-size): " + o.kvBudgetMib());
+    /**
+     * The batch size a budget allows for this model and plan.
+     *
+     * @param kvBudgetMib > 0 (0 means "no budget" and is never passed here)
+     * @param batchSize --batch-size, kept when the plan caches nothing
+     */
+    static int batchSize(int kvBudgetMib, int batchSize, LavinConfig config, SkipPlan plan, PrintWriter out) {
+        if (kvBudgetMib < 0) {
+            throw new IllegalArgumentException("--kv-budget-mib must be >= 0 (0: use --batch-size): " + kvBudgetMib);
         }
-        if (o.kvBudgetMib() == 0) {
-            return o;
+        if (kvBudgetMib == 0) {
+            return batchSize;
         }
         int positions = config.text().maxSeqLen();
         long perRow = new FlopModel(config.text(), config.adapter(), plan).kvBytesPerRow(positions);
         if (perRow == 0) { // every MHA skipped: no cache at all, the budget does not bound the batch
-            out.printf(Locale.ROOT, "infer: plan %s keeps no KV cache; --kv-budget-mib leaves --batch-size %d%n", plan, o.batchSize());
-            return o;
+            out.printf(Locale.ROOT, "infer: plan %s keeps no KV cache; --kv-budget-mib leaves --batch-size %d%n", plan, batchSize);
+            return batchSize;
         }
-        long rows = o.kvBudgetMib() * MIB / perRow;
+        long rows = kvBudgetMib * MIB / perRow;
         if (rows < 1) {
             throw new IllegalArgumentException(String.format(Locale.ROOT, "--kv-budget-mib %d is below one row's KV cache "
-                    + "(%.2f MiB at max_seq_len %d with plan %s)", o.kvBudgetMib(), perRow / (double) MIB, positions, plan));
+                    + "(%.2f MiB at max_seq_len %d with plan %s)", kvBudgetMib, perRow / (double) MIB, positions, plan));
         }
         int batch = (int) Math.min(rows, 4096);
         out.printf(Locale.ROOT, "infer: batch size %d from --kv-budget-mib %d (KV cache %.2f MiB per row at %d positions, %d of %d layers cache)%n",
-                batch, o.kvBudgetMib(), perRow / (double) MIB, positions, plan.keptCount(), plan.layerCount());
-        return o.toBuilder().batchSize(batch).build();
+                batch, kvBudgetMib, perRow / (double) MIB, positions, plan.keptCount(), plan.layerCount());
+        return batch;
     }
 }

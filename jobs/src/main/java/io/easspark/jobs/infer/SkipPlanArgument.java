@@ -13,16 +13,22 @@ import org.apache.hadoop.conf.Configuration;
 
 /**
  * {@code --skip-plan} is a plan ({@code 19,21-31}, {@code none}) or the URI of a {@code skip_plan.json} that
- * calibrate wrote; resolved once on the driver, so executors only ever see the plan itself.
+ * calibrate wrote; read once where the flags are parsed, before Spark starts ({@link InferOptions.Builder#build}),
+ * so executors only ever see the parsed plan.
  */
 final class SkipPlanArgument {
 
     private SkipPlanArgument() {
     }
 
+    /** Whether the argument names a skip_plan.json rather than a plan. */
+    static boolean isFile(String arg) {
+        return arg != null && arg.strip().toLowerCase(Locale.ROOT).endsWith(".json");
+    }
+
     /** The plan text, or null/blank as given (the model's stored plan). */
     static String resolve(String arg, Configuration conf) throws IOException {
-        if (arg == null || !arg.strip().toLowerCase(Locale.ROOT).endsWith(".json")) {
+        if (!isFile(arg)) {
             return arg;
         }
         byte[] bytes;

@@ -1,5 +1,6 @@
 package io.easspark.jobs.spark;
 
+import org.apache.hadoop.conf.Configuration;
 import org.apache.spark.sql.SparkSession;
 
 /** The one place that builds a session when a command runs outside spark-submit. */
@@ -21,6 +22,22 @@ public final class LocalSpark {
         java.util.regex.Matcher m = java.util.regex.Pattern.compile("local\\[(\\d+|\\*)(,\\d+)?]").matcher(master.trim());
         int slots = !m.matches() ? 1 : m.group(1).equals("*") ? cores : Integer.parseInt(m.group(1));
         System.setProperty("ai.djl.pytorch.num_threads", String.valueOf(Math.max(1, cores / Math.max(1, slots))));
+    }
+
+    /**
+     * The Hadoop settings a command reads its model and plan file with before any session exists: Hadoop's own
+     * (core-site.xml) plus every {@code spark.hadoop.*} setting, which spark-submit hands the driver as system
+     * properties (--conf, spark-defaults.conf) — what the session's hadoopConfiguration will hold too.
+     */
+    public static Configuration hadoopConf() {
+        Configuration conf = new Configuration();
+        String prefix = "spark.hadoop.";
+        for (String key : System.getProperties().stringPropertyNames()) {
+            if (key.startsWith(prefix)) {
+                conf.set(key.substring(prefix.length()), System.getProperty(key));
+            }
+        }
+        return conf;
     }
 
     /**

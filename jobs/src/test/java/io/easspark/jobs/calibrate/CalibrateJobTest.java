@@ -43,7 +43,8 @@ class CalibrateJobTest {
 
     CalibrateJob.Options options(String strategy, int partitions, Path out) {
         InferOptions in = InferOptions.builder(demo.resolve("data/questions.jsonl").toString(), demo.resolve("model").toString(), out.toString())
-                .imageRoot(demo.resolve("data").toString()).batchSize(4).device("cpu").partitions(partitions).build();
+                .imageRoot(demo.resolve("data").toString()).batchSize(4).device("cpu").partitions(partitions)
+                .build(spark.sparkContext().hadoopConfiguration());
         return new CalibrateJob.Options(in, "answer", strategy, 2, 3, 4, 3, 2.0, 11, out);
     }
 
@@ -69,7 +70,7 @@ class CalibrateJobTest {
         String answers = tmp.resolve("answers").toString();
         InferJob.run(spark, InferOptions.builder(demo.resolve("data/questions.jsonl").toString(), demo.resolve("model").toString(), answers)
                 .imageRoot(demo.resolve("data").toString()).maxNewTokens(2).skipPlan(out.resolve("skip_plan.json").toString())
-                .device("cpu").previewRows(0).progressSeconds(0).build(), new PrintWriter(new StringWriter()));
+                .device("cpu").previewRows(0).progressSeconds(0).build(spark.sparkContext().hadoopConfiguration()), new PrintWriter(new StringWriter()));
         assertThat(spark.read().parquet(answers).select("skip_plan").distinct().collectAsList())
                 .singleElement().satisfies(row -> assertThat(row.getString(0)).isEqualTo(r.plan().toString()));
     }

@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 
 import io.easspark.jobs.EasCli;
-import io.easspark.jobs.infer.InferOptions;
+import io.easspark.jobs.infer.InputSpec;
 import io.easspark.jobs.spark.LocalSpark;
 import java.io.PrintWriter;
 import java.io.StringWriter;
@@ -63,9 +63,10 @@ class EvaluateJobTest {
                 RowFactory.create("1", "B", "ok", "p2"), RowFactory.create("2", "B", "ok", "p2"), RowFactory.create("3", "A", "ok", "p2"),
                 RowFactory.create("4", "B", "ok", "p2"), RowFactory.create("5", "C", "ok", "p2")), schema) // p2 lacks row 6
                 .write().parquet(answers);
-        InferOptions in = InferOptions.builder(labels.toString(), "unused", "unused").build();
+        InputSpec in = InputSpec.of(labels.toString(), null, null, "id", "image", "question", "context", "options", "|",
+                InputSpec.DEFAULT_MAX_IMAGE_BYTES);
         Path out = tmp.resolve("hand");
-        EvaluateJob.Result r = EvaluateJob.run(spark, new EvaluateJob.Options(in, "answer", List.of(), answers, "subject", "grade",
+        EvaluateJob.Result r = EvaluateJob.run(spark, new EvaluateJob.Options(in, null, "answer", List.of(), answers, "subject", "grade",
                 List.of(), out), new PrintWriter(new StringWriter()));
 
         Accuracy.Cell all1 = cell(r.cells(), "p1", "all");

@@ -41,9 +41,13 @@ class InferFormatsTest {
         spark.stop();
     }
 
-    InferOptions options(String input, String imageCol, String optionsCol, String output) {
+    InferOptions.Builder builder(String input, String imageCol, String optionsCol, String output) {
         return InferOptions.builder(input, demo.resolve("model").toString(), output).imageRoot(demo.resolve("data").toString())
-                .imageCol(imageCol).optionsCol(optionsCol).batchSize(4).maxNewTokens(6).device("cpu").previewRows(0).build();
+                .imageCol(imageCol).optionsCol(optionsCol).batchSize(4).maxNewTokens(6).device("cpu").previewRows(0);
+    }
+
+    InferOptions options(String input, String imageCol, String optionsCol, String output) {
+        return builder(input, imageCol, optionsCol, output).build(spark.sparkContext().hadoopConfiguration());
     }
 
     List<Row> answers(String output) {
@@ -70,7 +74,7 @@ class InferFormatsTest {
         String csv = tmp.resolve("questions.csv").toString();
         json.withColumn("options", concat_ws("|", col("options"))).write().option("header", "true").csv(csv);
         String csvOut = tmp.resolve("from-csv").toString();
-        InferJob.run(spark, options(csv, "image", "options", csvOut).toBuilder().inputFormat("csv").build(), new PrintWriter(sink));
+        InferJob.run(spark, builder(csv, "image", "options", csvOut).inputFormat("csv").build(spark.sparkContext().hadoopConfiguration()), new PrintWriter(sink));
 
         List<Row> expected = answers(jsonOut);
         assertThat(expected).hasSize(12);

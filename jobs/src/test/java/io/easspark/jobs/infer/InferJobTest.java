@@ -18,7 +18,6 @@ import org.apache.spark.scheduler.SparkListenerTaskEnd;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
 import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
@@ -51,11 +50,6 @@ class InferJobTest {
         spark.stop();
     }
 
-    @AfterEach
-    void noFaults() {
-        TaskFaults.failFirstAttemptOf(Set.of());
-    }
-
     InferOptions.Builder options(String output) {
         return InferOptions.builder(demo.resolve("data/questions.jsonl").toString(), demo.resolve("model").toString(), output)
                 .imageRoot(demo.resolve("data").toString()).batchSize(2).maxNewTokens(3).device("cpu").previewRows(3);
@@ -74,6 +68,10 @@ class InferJobTest {
         return new Run(s, out.toString());
     }
 
+    Run run(InferOptions.Builder b) throws Exception {
+        return run(b.build(spark.sparkContext().hadoopConfiguration()));
+    }
+
     @Test
     void aTaskThatFailsAfterWritingRowsIsRetriedWithoutDuplicates() throws Exception {
         AtomicInteger failedAttempts = new AtomicInteger();
@@ -86,20 +84,20 @@ class InferJobTest {
             }
         };
         spark.sparkContext().addSparkListener(failures);
-        // 2 partitions of 12 rows, chunks of 2 * 8 = 16... use batch 1: chunks of 8, so partition 1 fails before its second chunk
-        TaskFaults.failFirstAttemptOf(Set.of(1));
+        // 2 partitions of 12 rows; the first attempt of partition 1 fails after the writer took its first answer
         String output = tmp.resolve("retried").toString();
-        Run r;
+        InferOptions o = options(output).batchSize(1).partitions(2).build(spark.sparkContext().hadoopConfiguration());
+        InferJob.Summary summary;
         try {
-            r = run(options(output).batchSize(1).partitions(2).build());
+            summary = InferJob.run(spark, o, new PrintWriter(new StringWriter()), f -> new FailFirstAttempt(f, Set.of(1)));
         } finally {
             spark.sparkContext().removeSparkListener(failures);
         }
         assertThat(failedAttempts.get()).as("the injected failure happened").isGreaterThanOrEqualTo(1);
         assertThat(outputIds(output)).containsExactlyElementsOf(inputIds);
         // accumulators of the failed attempt are dropped: each row counted once
-        assertThat(r.summary().answeredRows()).isEqualTo(24);
-        assertThat(r.summary().byStatus()).containsEntry("image_missing", 1L).containsEntry("empty_question", 1L).containsEntry("ok", 22L);
+        assertThat(summary.answeredRows()).isEqualTo(24);
+        assertThat(summary.byStatus()).containsEntry("image_missing", 1L).containsEntry("empty_question", 1L).containsEntry("ok", 22L);
     }
 
     @Test
@@ -107,16 +105,16 @@ class InferJobTest {
         Path firstTen = tmp.resolve("first-ten.jsonl");
         Files.write(firstTen, Files.readAllLines(demo.resolve("data/questions.jsonl")).subList(0, 10));
         String output = tmp.resolve("resumed").toString();
-        run(options(output).input(firstTen.toString()).build());
+        run(options(output).build(spark.sparkContext().hadoopConfiguration()).withInput(firstTen.toString()));
         assertThat(outputIds(output)).hasSize(10);
 
-        Run second = run(options(output).resume(true).build());
+        Run second = run(options(output).resume(true));
         assertThat(second.out()).contains("resume: 10 of 24 input rows already in");
         assertThat(second.summary().answeredRows()).isEqualTo(14);
         assertThat(second.summary().outputRows()).isEqualTo(24);
         assertThat(outputIds(output)).containsExactlyElementsOf(inputIds);
 
-        Run third = run(options(output).resume(true).build());
+        Run third = run(options(output).resume(true));
         assertThat(third.out()).contains("resume: 24 of 24 input rows already in");
         assertThat(third.summary().answeredRows()).isZero();
         assertThat(outputIds(output)).containsExactlyElementsOf(inputIds);
@@ -126,7 +124,7 @@ class InferJobTest {
     void resumeRefusesAFolderThatIsNotAFinishedOutput() throws Exception {
         Path notOutput = Files.createDirectories(tmp.resolve("not-an-output"));
         Files.writeString(notOutput.resolve("notes.txt"), "hello");
-        org.assertj.core.api.Assertions.assertThatThrownBy(() -> run(options(notOutput.toString()).resume(true).build()))
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> run(options(notOutput.toString()).resume(true)))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("no _SUCCESS marker");
     }
 
@@ -136,18 +134,39 @@ class InferJobTest {
             ModelCache.global().clear();
             int before = ModelCache.global().loads();
             String output = tmp.resolve("loads-" + shared).toString();
-            run(options(output).partitions(4).crossTaskBatching(shared).build());
+            run(options(output).partitions(4).crossTaskBatching(shared));
             assertThat(ModelCache.global().loads() - before).as("loads with cross-task batching " + shared).isEqualTo(1);
             assertThat(outputIds(output)).containsExactlyElementsOf(inputIds);
         }
     }
 
     @Test
+    void everySpellingOfThePlanIsOneModelLoad() throws Exception {
+        Path firstFour = tmp.resolve("first-four.jsonl");
+        Files.write(firstFour, Files.readAllLines(demo.resolve("data/questions.jsonl")).subList(0, 4));
+        Path planFile = tmp.resolve("skip_plan.json");
+        Files.writeString(planFile, "{\"plan\": [1, 3]}");
+        ModelCache.global().clear();
+        int before = ModelCache.global().loads();
+        // the demo model's stored plan is 1,3: given or not, and however it is written, it is one model
+        List<String> spellings = java.util.Arrays.asList("1,3", "1, 3", " 1,3-3 ", planFile.toString(), null);
+        for (int i = 0; i < spellings.size(); i++) {
+            String output = tmp.resolve("spelling-" + i).toString();
+            Run r = run(options(output).maxNewTokens(1).skipPlan(spellings.get(i)).build(spark.sparkContext().hadoopConfiguration())
+                    .withInput(firstFour.toString()));
+            assertThat(r.summary().outputRows()).isEqualTo(4);
+            assertThat(spark.read().parquet(output).select("skip_plan").distinct().collectAsList())
+                    .singleElement().satisfies(row -> assertThat(row.getString(0)).isEqualTo("1,3"));
+        }
+        assertThat(ModelCache.global().loads() - before).as("model loads for 5 spellings of one plan").isEqualTo(1);
+    }
+
+    @Test
     void crossTaskBatchingChangesNoAnswer() throws Exception {
         String shared = tmp.resolve("shared").toString();
         String perTask = tmp.resolve("per-task").toString();
-        run(options(shared).partitions(3).crossTaskBatching(true).build());
-        run(options(perTask).partitions(3).crossTaskBatching(false).build());
+        run(options(shared).partitions(3).crossTaskBatching(true));
+        run(options(perTask).partitions(3).crossTaskBatching(false));
         List<Row> a = spark.read().parquet(shared).select("id", "status", "answer_text", "generated_tokens").orderBy("id").collectAsList();
         List<Row> b = spark.read().parquet(perTask).select("id", "status", "answer_text", "generated_tokens").orderBy("id").collectAsList();
         assertThat(a).hasSize(24).containsExactlyElementsOf(b);
@@ -156,13 +175,13 @@ class InferJobTest {
     @Test
     void outputIsPartitionedByAnOutputOrACarriedInputColumn() throws Exception {
         String byStatus = tmp.resolve("by-status").toString();
-        run(options(byStatus).partitionBy("status").build());
+        run(options(byStatus).partitionBy("status"));
         assertThat(Path.of(byStatus, "status=ok")).isDirectory();
         assertThat(Path.of(byStatus, "status=empty_question")).isDirectory();
         assertThat(outputIds(byStatus)).containsExactlyElementsOf(inputIds);
 
         String byAnswer = tmp.resolve("by-answer").toString();
-        run(options(byAnswer).partitionBy("answer").build());
+        run(options(byAnswer).partitionBy("answer"));
         assertThat(Path.of(byAnswer, "answer=A")).isDirectory();
         // the carried column comes back with the same value the input had
         List<Row> joined = spark.read().parquet(byAnswer).join(spark.read().json(demo.resolve("data/questions.jsonl").toString())
@@ -172,7 +191,7 @@ class InferJobTest {
 
     @Test
     void progressLineAndSummaryTable() throws Exception {
-        Run r = run(options(tmp.resolve("progress").toString()).progressSeconds(1).build());
+        Run r = run(options(tmp.resolve("progress").toString()).progressSeconds(1));
         assertThat(r.out()).contains("progress: 24/24 rows (100%)", "rows/s", "tokens/s generated", "ETA");
         assertThat(r.out()).contains("status            rows   share", "ok                22", "image_missing     1", "tokens: ");
         assertThat(r.summary().generatedTokens()).isGreaterThan(0);

@@ -40,7 +40,7 @@ class InferS3Test {
                     }
                 }
                 InferOptions o = InferOptions.builder("s3a://eas/demo/data/questions.jsonl", "s3a://eas/demo/model", "s3a://eas/answers")
-                        .imageRoot("s3a://eas/demo/data").batchSize(4).maxNewTokens(3).device("cpu").previewRows(0).build();
+                        .imageRoot("s3a://eas/demo/data").batchSize(4).maxNewTokens(3).device("cpu").previewRows(0).build(sparkConf);
                 InferJob.Summary s = InferJob.run(spark, o, new PrintWriter(new StringWriter()));
                 assertThat(s.outputRows()).isEqualTo(12);
                 assertThat(s.byStatus()).containsEntry("ok", 10L).containsEntry("image_missing", 1L).containsEntry("empty_question", 1L);

@@ -16,12 +16,8 @@ class KvBudgetTest {
     // dim 1024, 32 layers, max_seq_len 256: one row caches 2 (K, V) x 256 positions x 1024 x 4 bytes = 2 MiB per kept layer
     final LavinConfig config = DemoModel.scaled(1024, 32, 16, 2752);
 
-    InferOptions withBudget(int mib) {
-        return InferOptions.builder("in.jsonl", "model", "out").batchSize(8).kvBudgetMib(mib).build();
-    }
-
     int batch(int mib, String plan, StringWriter log) {
-        return KvBudget.apply(withBudget(mib), config, SkipPlan.parse(plan, 32), new PrintWriter(log, true)).batchSize();
+        return KvBudget.batchSize(mib, 8, config, SkipPlan.parse(plan, 32), new PrintWriter(log, true));
     }
 
     @Test

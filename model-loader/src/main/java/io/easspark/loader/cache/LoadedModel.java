@@ -26,23 +26,27 @@ public final class LoadedModel implements AutoCloseable {
     }
 
     /**
-     * The model for a request from this JVM's cache, loading it once.
+     * The model for a request from this JVM's cache, loading it once. The key is the parsed spec and the device the
+     * task really gets, so every spelling of one plan, and "the stored plan" given or not, share one load.
      *
-     * @param skipPlan the plan, or null/blank for the one stored with the model
      * @param gpuAddress the Spark task's GPU address, or null
      */
-    public static ModelCache.Lease<LoadedModel> acquire(String uri, Configuration conf, String device, String gpuAddress,
-            String skipPlan, ReparamMode mode) {
-        Device d = DeviceChoice.choose(device, gpuAddress);
-        String plan = skipPlan == null ? "" : skipPlan.trim();
-        ModelCache.Key key = new ModelCache.Key(uri, d.toString(), "fp32", plan.isEmpty() ? "stored" : plan, mode.cliName());
-        return ModelCache.global().acquire(key, k -> load(uri, conf, d, plan, mode));
+    public static ModelCache.Lease<LoadedModel> acquire(ModelSpec spec, Configuration conf, String gpuAddress) {
+        Device d = DeviceChoice.choose(spec.device(), gpuAddress);
+        ModelCache.Key key = new ModelCache.Key(spec.uri(), d.toString(), "fp32", spec.plan(), spec.reparam());
+        return ModelCache.global().acquire(key, k -> load(spec, conf, d));
     }
 
-    static LoadedModel load(String uri, Configuration conf, Device device, String skipPlan, ReparamMode mode) throws IOException {
+    static LoadedModel load(ModelSpec spec, Configuration conf, Device device) throws IOException {
         long t0 = System.nanoTime();
-        NativeModelDirectory dir = NativeModelDirectory.open(uri, conf);
-        SkipPlan plan = skipPlan.isEmpty() ? dir.storedPlan() : SkipPlan.parse(skipPlan, dir.config().text().nLayers());
+        NativeModelDirectory dir = NativeModelDirectory.open(spec.uri(), conf);
+        SkipPlan plan = spec.plan();
+        if (plan.layerCount() != dir.config().text().nLayers()) {
+            // the directory changed between the driver's check and this load
+            throw new IllegalArgumentException("skip plan " + plan + " is for " + plan.layerCount() + " layers but model "
+                    + spec.uri() + " has " + dir.config().text().nLayers());
+        }
+        ReparamMode mode = spec.reparam();
         LavinModel model = dir.load(plan, mode, device);
         LlamaTokenizer tokenizer;
         try {
@@ -54,7 +58,7 @@ public final class LoadedModel implements AutoCloseable {
         double s = (System.nanoTime() - t0) / 1e9;
         long bytes = dir.weightBytes();
         LOG.info(String.format(Locale.ROOT, "loaded model %s on %s (plan %s, reparam %s): %.1f MiB in %.1f s (%.1f MiB/s)",
-                uri, device, plan, mode.cliName(), bytes / 1048576.0, s, bytes / 1048576.0 / Math.max(s, 1e-9)));
+                spec.uri(), device, plan, mode.cliName(), bytes / 1048576.0, s, bytes / 1048576.0 / Math.max(s, 1e-9)));
         return new LoadedModel(model, tokenizer);
     }
 

@@ -1,5 +1,7 @@
 package io.easspark.loader.cache;
 
+import io.easspark.engine.eas.ReparamMode;
+import io.easspark.engine.eas.SkipPlan;
 import java.util.Map;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.ConcurrentHashMap;
@@ -34,10 +36,10 @@ public final class ModelCache {
      * @param modelUri the model directory (any Hadoop URI)
      * @param device e.g. {@code cpu} or {@code gpu:0}
      * @param dtype compute dtype, e.g. {@code fp32}
-     * @param skipPlan the plan in effect
+     * @param skipPlan the plan in effect, parsed: its spelling never splits one model into two
      * @param reparam the re-parameterisation mode
      */
-    public record Key(String modelUri, String device, String dtype, String skipPlan, String reparam) {
+    public record Key(String modelUri, String device, String dtype, SkipPlan skipPlan, ReparamMode reparam) {
     }
 
     /** Loads the value for a key; called at most once per key while it is cached. */
@@ -134,7 +136,7 @@ public final class ModelCache {
         AutoCloseable value = loader.load(key);
         loads.incrementAndGet();
         LOG.debug("cached model {} on {} ({}, plan {}, reparam {}) after {} ms", key.modelUri(), key.device(), key.dtype(),
-                key.skipPlan(), key.reparam(), (System.nanoTime() - t0) / 1_000_000);
+                key.skipPlan(), key.reparam().cliName(), (System.nanoTime() - t0) / 1_000_000);
         return value;
     }
 

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.easspark.engine.eas.ReparamMode;
 import io.easspark.engine.testing.Fixture;
+import io.easspark.loader.nativeformat.NativeModelDirectory;
 import io.easspark.loader.nativeformat.NativeModelDirectoryTest;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -22,10 +23,13 @@ class LoadedModelTest {
         }
         String uri = dir.toUri().toString();
         Configuration conf = new Configuration();
+        NativeModelDirectory opened = NativeModelDirectory.open(uri, conf);
         int before = ModelCache.global().loads();
-        try (var a = LoadedModel.acquire(uri, conf, "cpu", null, null, ReparamMode.LOWRANK);
-             var b = LoadedModel.acquire(uri, conf, "auto", null, "", ReparamMode.LOWRANK);
-             var c = LoadedModel.acquire(uri, conf, "cpu", null, "1", ReparamMode.LOWRANK)) {
+        ModelSpec stored = new ModelSpec(uri, ModelSpec.plan(opened, null), ReparamMode.LOWRANK, DeviceRequest.CPU);
+        try (var a = LoadedModel.acquire(stored, conf, null);
+             // "auto" on a task without a GPU is the CPU; the stored plan spelled out is the stored plan
+             var b = LoadedModel.acquire(new ModelSpec(uri, ModelSpec.plan(opened, " none "), ReparamMode.LOWRANK, DeviceRequest.AUTO), conf, null);
+             var c = LoadedModel.acquire(stored.withPlan(ModelSpec.plan(opened, "1")), conf, null)) {
             assertThat(b.get()).isSameAs(a.get());
             assertThat(c.get()).isNotSameAs(a.get());
             assertThat(a.get().model().plan().toString()).isEqualTo("none");
@@ -33,7 +37,8 @@ class LoadedModelTest {
             assertThat(a.get().tokenizer().encode("Image: N/A", true)[0]).isEqualTo(1L);
         }
         assertThat(ModelCache.global().loads() - before).isEqualTo(2);
-        assertThatThrownBy(() -> LoadedModel.acquire(tmp.resolve("none").toUri().toString(), conf, "cpu", null, null, ReparamMode.LOWRANK))
+        ModelSpec missing = new ModelSpec(tmp.resolve("none").toUri().toString(), stored.plan(), ReparamMode.LOWRANK, DeviceRequest.CPU);
+        assertThatThrownBy(() -> LoadedModel.acquire(missing, conf, null))
                 .isInstanceOf(ModelLoadException.class).hasMessageContaining("does not exist");
     }
 }

@@ -3,6 +3,8 @@ package io.easspark.loader.cache;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.easspark.engine.eas.ReparamMode;
+import io.easspark.engine.eas.SkipPlan;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
@@ -32,7 +34,21 @@ class ModelCacheTest {
     }
 
     static ModelCache.Key key(String dtype) {
-        return new ModelCache.Key("file:/models/demo", "cpu", dtype, "19,21-31", "lowrank");
+        return new ModelCache.Key("file:/models/demo", "cpu", dtype, SkipPlan.parse("19,21-31", 32), ReparamMode.LOWRANK);
+    }
+
+    @Test
+    void everySpellingOfOnePlanIsOneLoad() {
+        ModelCache cache = new ModelCache(ModelCache.Policy.HOLD_FOR_JVM);
+        List<ModelCache.Lease<FakeModel>> leases = new ArrayList<>();
+        // as users write the published plan: compact, with blanks, as a JSON list, and layer by layer
+        for (String spelling : List.of("19,21-31", "19, 21-31", "[19,21,22,23,24,25,26,27,28,29,30,31]", "19,21-25,26-31")) {
+            ModelCache.Key k = new ModelCache.Key("file:/models/demo", "cpu", "fp32", SkipPlan.parse(spelling, 32), ReparamMode.LOWRANK);
+            leases.add(cache.acquire(k, FakeModel::new));
+        }
+        assertThat(cache.loads()).isEqualTo(1);
+        assertThat(cache.size()).isEqualTo(1);
+        leases.forEach(ModelCache.Lease::close);
     }
 
     @Test

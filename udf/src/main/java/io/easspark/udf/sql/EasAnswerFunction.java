@@ -1,25 +1,22 @@
 package io.easspark.udf.sql;
 
 import io.easspark.engine.RowStatus;
-import io.easspark.engine.eas.ReparamMode;
-import io.easspark.engine.eas.SkipPlan;
-import io.easspark.engine.generate.GenerationConfig;
 import io.easspark.engine.text.PromptFormat;
 import io.easspark.loader.cache.LoadedModel;
 import io.easspark.loader.cache.ModelCache;
-import io.easspark.loader.nativeformat.NativeModelDirectory;
 import io.easspark.udf.AnswerOptions;
+import io.easspark.udf.AnswerRequest;
 import io.easspark.udf.AnswerRow;
 import io.easspark.udf.DeviceBatcher;
 import io.easspark.udf.QuestionRow;
 import io.easspark.udf.RowAnswerer;
-import java.io.IOException;
 import java.io.Serializable;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.UnaryOperator;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.spark.SparkEnv;
 import org.apache.spark.TaskContext;
@@ -49,26 +46,25 @@ public final class EasAnswerFunction implements Serializable {
     /** Shared batches wait at most this long for other tasks' rows: one row per call, so keep it short. */
     private static final long LINGER_MILLIS = 5;
 
-    private final SqlAnswerSettings settings;
+    private final AnswerRequest request;
 
-    public EasAnswerFunction(SqlAnswerSettings settings) {
-        this.settings = settings;
+    /** @param request parsed on the driver ({@link SqlAnswerSettings#request}); tasks use it as it is */
+    public EasAnswerFunction(AnswerRequest request) {
+        this.request = request;
     }
 
     /**
-     * On the driver, when a query is analysed or the function registered: the model directory opens (its small files
-     * only) and the plan fits it, so a wrong spark.eas.model fails the query with one line before any task runs.
+     * On the driver, when a query is analysed or the function registered: the settings become a request, the model
+     * directory opens (its small files only) and the plan fits it, so a wrong spark.eas.model fails the query with
+     * one line before any task runs.
      */
-    static EasAnswerFunction checked(SqlAnswerSettings settings, Configuration conf) {
-        try {
-            NativeModelDirectory dir = NativeModelDirectory.open(settings.model(), conf);
-            if (settings.skipPlan() != null) {
-                SkipPlan.parse(settings.skipPlan(), dir.config().text().nLayers());
-            }
-        } catch (IOException e) {
-            throw new IllegalArgumentException("eas_answer: spark.eas.model " + settings.model() + ": " + e.getMessage(), e);
-        }
-        return new EasAnswerFunction(settings);
+    static EasAnswerFunction checked(UnaryOperator<String> settings, Configuration conf) {
+        return new EasAnswerFunction(SqlAnswerSettings.request(settings, conf));
+    }
+
+    /** What this function answers with (tests compare it with the jobs' request). */
+    public AnswerRequest request() {
+        return request;
     }
 
     /**
@@ -82,8 +78,7 @@ public final class EasAnswerFunction implements Serializable {
         }
         List<String> opts = options(options);
         QuestionRow row = new QuestionRow("sql", (byte[]) image, null, question == null ? null : question.toString(), null, opts);
-        GenerationConfig gen = GenerationConfig.greedy(settings.maxNewTokens());
-        AnswerOptions how = new AnswerOptions(opts.isEmpty() ? PromptFormat.VQA : PromptFormat.QCM, gen, settings.batchSize());
+        AnswerOptions how = request.withFormat(opts.isEmpty() ? PromptFormat.VQA : PromptFormat.QCM).answerOptions();
         TaskContext tc = TaskContext.get();
         if (tc == null) { // evaluated outside a task (constant folding, a driver-side call): nothing to keep
             try (Joined j = join(how)) {
@@ -92,7 +87,7 @@ public final class EasAnswerFunction implements Serializable {
         }
         // one lease and one batcher seat per task and prompt format, held until the task ends: the function is
         // called once per row, and joining per row would start and stop the batcher's worker thread every time
-        Joined j = PER_TASK.computeIfAbsent(new TaskKey(tc.taskAttemptId(), how.format(), settings), k -> {
+        Joined j = PER_TASK.computeIfAbsent(new TaskKey(tc.taskAttemptId(), how.format(), request), k -> {
             Joined joined = join(how);
             tc.addTaskCompletionListener((org.apache.spark.util.TaskCompletionListener) ctx -> {
                 PER_TASK.remove(k);
@@ -103,8 +98,8 @@ public final class EasAnswerFunction implements Serializable {
         return result(j.answerer().answer(List.of(row)).get(0));
     }
 
-    /** Rows of one task and format share a seat; the settings are part of the key (two functions in one query). */
-    private record TaskKey(long taskAttempt, PromptFormat format, SqlAnswerSettings settings) {
+    /** Rows of one task and format share a seat; the request is part of the key (two functions in one query). */
+    private record TaskKey(long taskAttempt, PromptFormat format, AnswerRequest request) {
     }
 
     private static final Map<TaskKey, Joined> PER_TASK = new ConcurrentHashMap<>();
@@ -119,10 +114,9 @@ public final class EasAnswerFunction implements Serializable {
     }
 
     private Joined join(AnswerOptions how) {
-        ModelCache.Lease<LoadedModel> lease = LoadedModel.acquire(settings.model(), hadoopConf(), settings.device(), gpuAddress(),
-                settings.skipPlan(), ReparamMode.parse(settings.reparam()));
+        ModelCache.Lease<LoadedModel> lease = LoadedModel.acquire(request.model(), hadoopConf(), gpuAddress());
         try {
-            return new Joined(lease, DeviceBatcher.join(lease.get().model(), lease.get().tokenizer(), settings.model(), how, LINGER_MILLIS));
+            return new Joined(lease, DeviceBatcher.join(lease.get().model(), lease.get().tokenizer(), request.model().uri(), how, LINGER_MILLIS));
         } catch (RuntimeException e) {
             lease.close();
             throw e;

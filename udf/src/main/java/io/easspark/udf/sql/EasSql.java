@@ -15,7 +15,7 @@ public final class EasSql {
     }
 
     public static void register(SparkSession spark) {
-        EasAnswerFunction fn = EasAnswerFunction.checked(SqlAnswerSettings.from(k -> spark.conf().get(k, null)),
+        EasAnswerFunction fn = EasAnswerFunction.checked(k -> spark.conf().get(k, null),
                 spark.sparkContext().hadoopConfiguration());
         // non-deterministic: otherwise the optimizer may inline it into each use of its result and run the model twice
         spark.udf().register(EasSqlExtensions.NAME,

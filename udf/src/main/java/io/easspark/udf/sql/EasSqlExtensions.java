@@ -47,7 +47,7 @@ public final class EasSqlExtensions extends AbstractFunction1<SparkSessionExtens
                         + args.size() + " arguments");
             }
             SparkSession session = SparkSession.active();
-            EasAnswerFunction fn = EasAnswerFunction.checked(SqlAnswerSettings.from(k -> session.conf().get(k, null)),
+            EasAnswerFunction fn = EasAnswerFunction.checked(k -> session.conf().get(k, null),
                     session.sparkContext().hadoopConfiguration());
             Object scalaFn = args.size() == 2 ? new Two(fn) : new Three(fn);
             // udfDeterministic false: the optimizer must not inline it into each use of its result (two model runs)

@@ -1,50 +1,66 @@
 package io.easspark.udf.sql;
 
-import io.easspark.engine.eas.ReparamMode;
-import java.io.Serializable;
+import io.easspark.loader.nativeformat.NativeModelDirectory;
+import io.easspark.udf.AnswerRequest;
+import java.io.IOException;
 import java.util.function.UnaryOperator;
+import org.apache.hadoop.conf.Configuration;
 
 /**
  * How {@code eas_answer} answers, from Spark settings ({@code --conf} or {@code SET}):
  * {@code spark.eas.model} (required: a native model directory, any Hadoop URI), {@code spark.eas.skipPlan},
  * {@code spark.eas.reparam}, {@code spark.eas.device}, {@code spark.eas.maxNewTokens}, {@code spark.eas.batchSize}.
+ * Read on the driver into the same {@link AnswerRequest} the jobs build from their flags, with the same defaults.
  */
-public record SqlAnswerSettings(String model, String skipPlan, String reparam, String device, int maxNewTokens, int batchSize)
-        implements Serializable {
+public final class SqlAnswerSettings {
 
     public static final String PREFIX = "spark.eas.";
 
-    public SqlAnswerSettings {
+    private SqlAnswerSettings() {
+    }
+
+    /**
+     * @param conf a setting's value by its full name, or null when unset
+     * @param hadoop where the model directory is read from (its small files only: config.json, the stored plan)
+     */
+    public static AnswerRequest request(UnaryOperator<String> conf, Configuration hadoop) {
+        String model = conf.apply(PREFIX + "model");
         if (model == null || model.isBlank()) {
             throw new IllegalArgumentException("eas_answer needs a model: set spark.eas.model to a native model directory "
                     + "(e.g. --conf spark.eas.model=hdfs:///models/lavin-eas-7b)");
         }
-        ReparamMode.parse(reparam);
-        if (maxNewTokens < 1) {
-            throw new IllegalArgumentException("spark.eas.maxNewTokens must be >= 1: " + maxNewTokens);
+        NativeModelDirectory dir;
+        try {
+            dir = NativeModelDirectory.open(model, hadoop);
+        } catch (IOException e) {
+            throw new IllegalArgumentException("eas_answer: spark.eas.model " + model + ": " + e.getMessage(), e);
         }
-        if (batchSize < 1) {
-            throw new IllegalArgumentException("spark.eas.batchSize must be >= 1: " + batchSize);
+        AnswerRequest.Builder b = AnswerRequest.builder(model).skipPlan(conf.apply(PREFIX + "skipPlan"));
+        String reparam = conf.apply(PREFIX + "reparam");
+        if (reparam != null && !reparam.isBlank()) {
+            b.reparam(reparam);
         }
+        String device = conf.apply(PREFIX + "device");
+        if (device != null && !device.isBlank()) {
+            b.device(device);
+        }
+        Integer maxNewTokens = integer(conf, "maxNewTokens");
+        if (maxNewTokens != null) {
+            b.maxNewTokens(maxNewTokens);
+        }
+        Integer batchSize = integer(conf, "batchSize");
+        if (batchSize != null) {
+            b.batchSize(batchSize);
+        }
+        return b.build(dir, name -> PREFIX + name);
     }
 
-    /** @param conf a setting's value by its full name, or null when unset */
-    public static SqlAnswerSettings from(UnaryOperator<String> conf) {
-        return new SqlAnswerSettings(conf.apply(PREFIX + "model"), orElse(conf.apply(PREFIX + "skipPlan"), null),
-                orElse(conf.apply(PREFIX + "reparam"), "lowrank"), orElse(conf.apply(PREFIX + "device"), "auto"),
-                integer(conf, "maxNewTokens", 64), integer(conf, "batchSize", 8));
-    }
-
-    private static int integer(UnaryOperator<String> conf, String key, int fallback) {
+    private static Integer integer(UnaryOperator<String> conf, String key) {
         String v = conf.apply(PREFIX + key);
         try {
-            return v == null ? fallback : Integer.parseInt(v.trim());
+            return v == null || v.isBlank() ? null : Integer.valueOf(v.trim());
         } catch (NumberFormatException e) {
             throw new IllegalArgumentException(PREFIX + key + " must be an integer: " + v, e);
         }
-    }
-
-    private static String orElse(String v, String fallback) {
-        return v == null || v.isBlank() ? fallback : v;
     }
 }
