@@ -63,7 +63,7 @@ public final class CalibrateJob {
 
     public static Result run(SparkSession spark, Options o, PrintWriter out) throws IOException {
         Configuration hconf = spark.sparkContext().hadoopConfiguration();
-        NativeModelDirectory model = NativeModelDirectory.open(o.infer().model(), hconf);
+        NativeModelDirectory model = NativeModelDirectory.validate(o.infer().model(), hconf);
         LavinConfig config = model.config();
         int layers = config.text().nLayers();
         if (o.k() < 1 || o.k() >= layers) {

@@ -66,7 +66,7 @@ public final class EvaluateJob {
                 answersByPlan.put(r.getString(0), given.filter(col("skip_plan").equalTo(r.getString(0))));
             }
         } else {
-            NativeModelDirectory model = NativeModelDirectory.open(in.model(), spark.sparkContext().hadoopConfiguration());
+            NativeModelDirectory model = NativeModelDirectory.validate(in.model(), spark.sparkContext().hadoopConfiguration());
             int layers = model.config().text().nLayers();
             List<String> plans = o.plans().isEmpty() ? List.of("stored") : o.plans();
             for (String p : plans) {

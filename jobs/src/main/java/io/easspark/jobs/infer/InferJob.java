@@ -65,7 +65,7 @@ public final class InferJob {
         InferOptions o = given.toBuilder().skipPlan(SkipPlanArgument.resolve(given.skipPlan(), conf)).build();
         NativeModelDirectory model;
         try {
-            model = NativeModelDirectory.open(o.model(), conf);
+            model = NativeModelDirectory.validate(o.model(), conf); // config, plan, headers, tokenizer: before any task
         } catch (java.io.FileNotFoundException e) {
             throw new IllegalArgumentException("--model: " + e.getMessage(), e);
         }
