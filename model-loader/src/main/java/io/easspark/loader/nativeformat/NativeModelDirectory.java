@@ -68,7 +68,9 @@ public final class NativeModelDirectory {
         try {
             config = LavinConfig.fromJson(new String(readSmall(new HadoopInputFile(fs, configPath)), StandardCharsets.UTF_8));
         } catch (IllegalArgumentException e) {
-            throw new IllegalArgumentException(configPath + ": " + e.getMessage(), e);
+            String problem = e.getMessage().startsWith(NativeModelWriter.CONFIG + ": ")
+                    ? e.getMessage().substring(NativeModelWriter.CONFIG.length() + 2) : e.getMessage();
+            throw new IllegalArgumentException(configPath + ": " + problem, e);
         }
         String plan = config.skipPlan();
         Path planPath = new Path(dir, SKIP_PLAN);
