@@ -45,6 +45,9 @@ public final class MetaLlamaImport {
 
     /** The decoder sizes from params.json, each field type-checked and matched against the tensors' shapes. */
     public LlamaConfig config(int maxSeqLen) {
+        if (maxSeqLen < 1 || maxSeqLen > LlamaConfig.MAX_SEQ_LEN) { // the caller's choice, not params.json's
+            throw new IllegalArgumentException("--max-seq-len must be in 1.." + LlamaConfig.MAX_SEQ_LEN + ": " + maxSeqLen);
+        }
         int dim = intField("dim", LlamaConfig.MAX_MATRIX_ELEMENTS);
         int nLayers = intField("n_layers", LlamaConfig.MAX_LAYERS);
         int nHeads = intField("n_heads", dim);

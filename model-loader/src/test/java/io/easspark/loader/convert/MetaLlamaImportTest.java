@@ -70,7 +70,7 @@ class MetaLlamaImportTest {
         assertThatThrownBy(() -> new MetaLlamaImport(PARAMS.replace("\"n_layers\": 1", "\"n_layers\": 3"), shards()).config(512))
                 .hasMessage("params.json: 'n_layers' is 3 but consolidated.00.pth holds layers 0-0 (1 layers)");
         assertThatThrownBy(() -> new MetaLlamaImport(PARAMS, shards()).config(Integer.MAX_VALUE))
-                .hasMessage("params.json: max_seq_len must be at most 131072: 2147483647");
+                .hasMessage("--max-seq-len must be in 1..131072: 2147483647");
     }
 
     @Test
