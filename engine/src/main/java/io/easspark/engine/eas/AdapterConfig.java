@@ -11,9 +11,16 @@ package io.easspark.engine.eas;
  */
 public record AdapterConfig(int keptRank, int skippedRank, int groups, double scale, double routerTemperature) {
 
+    /** A bottleneck wider than any model's width is not a bottleneck; bounds the [rank, dim] weights before reading. */
+    public static final int MAX_RANK = 1 << 16;
+
     public AdapterConfig {
         if (keptRank <= 0 || skippedRank <= 0) {
             throw new IllegalArgumentException("adapter ranks must be > 0: kept_rank " + keptRank + ", skipped_rank " + skippedRank);
+        }
+        if (keptRank > MAX_RANK || skippedRank > MAX_RANK) {
+            throw new IllegalArgumentException("adapter ranks must be at most " + MAX_RANK + ": kept_rank " + keptRank
+                    + ", skipped_rank " + skippedRank);
         }
         if (groups <= 0 || keptRank % groups != 0 || skippedRank % groups != 0) {
             throw new IllegalArgumentException("adapter groups must divide both ranks: groups " + groups

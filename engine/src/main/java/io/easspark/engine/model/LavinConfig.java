@@ -39,7 +39,7 @@ public record LavinConfig(LlamaConfig text, AdapterConfig adapter, VisionConfig 
         JsonObject o;
         try {
             o = JsonParser.parseString(json).getAsJsonObject();
-        } catch (RuntimeException e) {
+        } catch (RuntimeException e) { // Gson's syntax errors and "not a JSON object" alike
             throw new IllegalArgumentException("config.json is not a JSON object: " + e.getMessage(), e);
         }
         LlamaConfig text = new LlamaConfig(
@@ -60,9 +60,9 @@ public record LavinConfig(LlamaConfig text, AdapterConfig adapter, VisionConfig 
         String plan = "";
         if (o.has("skip_plan") && !o.get("skip_plan").isJsonNull()) {
             JsonElement p = o.get("skip_plan");
-            plan = p.isJsonArray() ? p.getAsJsonArray().toString() : p.getAsString();
+            plan = p.isJsonArray() ? p.getAsJsonArray().toString() : string(o, "skip_plan", "");
         }
-        String reparam = o.has("reparam") ? o.get("reparam").getAsString() : "lowrank";
+        String reparam = string(o, "reparam", "lowrank");
         return new LavinConfig(text, adapter, vision, o.has("n_visual_tokens") ? integer(o, "n_visual_tokens") : 0, plan, reparam);
     }
 
@@ -124,10 +124,14 @@ public record LavinConfig(LlamaConfig text, AdapterConfig adapter, VisionConfig 
         return o.getAsJsonObject(key);
     }
 
+    /** A JSON number with no fractional part in int range: 64.5 and 2^40 are refused, not truncated. */
     private static int integer(JsonObject o, String key) {
         double d = number(o, key);
-        if (d != Math.rint(d) || Math.abs(d) > Integer.MAX_VALUE) {
-            throw new IllegalArgumentException("config.json: '" + key + "' must be an integer: " + o.get(key));
+        if (d != Math.rint(d)) {
+            throw new IllegalArgumentException("config.json: '" + key + "' must be an integer, found " + o.get(key));
+        }
+        if (Math.abs(d) > Integer.MAX_VALUE) {
+            throw new IllegalArgumentException("config.json: '" + key + "' must be an integer below 2^31, found " + o.get(key));
         }
         return (int) d;
     }
@@ -137,18 +141,42 @@ public record LavinConfig(LlamaConfig text, AdapterConfig adapter, VisionConfig 
         if (e == null || !e.isJsonPrimitive() || !e.getAsJsonPrimitive().isNumber()) {
             throw new IllegalArgumentException("config.json: '" + key + "' must be a number, found " + e);
         }
-        return e.getAsDouble();
+        double d = e.getAsDouble();
+        if (!Double.isFinite(d)) { // Gson reads NaN and Infinity leniently, and 1e999 overflows to Infinity
+            throw new IllegalArgumentException("config.json: '" + key + "' must be a finite number, found " + e);
+        }
+        return d;
     }
 
     private static float[] floats(JsonObject o, String key, float[] fallback) {
         if (!o.has(key)) {
             return fallback;
         }
-        JsonArray arr = o.getAsJsonArray(key);
+        JsonElement e = o.get(key);
+        if (!e.isJsonArray() || e.getAsJsonArray().size() > fallback.length) {
+            throw new IllegalArgumentException("config.json: '" + key + "' must be an array of " + fallback.length
+                    + " numbers, found " + e);
+        }
+        JsonArray arr = e.getAsJsonArray();
         float[] f = new float[arr.size()];
         for (int i = 0; i < f.length; i++) {
-            f[i] = arr.get(i).getAsFloat();
+            JsonElement x = arr.get(i);
+            if (!x.isJsonPrimitive() || !x.getAsJsonPrimitive().isNumber()) {
+                throw new IllegalArgumentException("config.json: '" + key + "' must be an array of numbers, found " + e);
+            }
+            f[i] = x.getAsFloat();
         }
         return f;
+    }
+
+    private static String string(JsonObject o, String key, String fallback) {
+        JsonElement e = o.get(key);
+        if (e == null || e.isJsonNull()) {
+            return fallback;
+        }
+        if (!e.isJsonPrimitive() || !e.getAsJsonPrimitive().isString()) {
+            throw new IllegalArgumentException("config.json: '" + key + "' must be a string, found " + e);
+        }
+        return e.getAsString();
     }
 }

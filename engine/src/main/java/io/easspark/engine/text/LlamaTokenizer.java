@@ -19,28 +19,48 @@ public final class LlamaTokenizer implements AutoCloseable {
 
     private final SpTokenizer tokenizer;
     private final SpProcessor processor;
+    private final int pieces;
 
-    private LlamaTokenizer(SpTokenizer tokenizer) {
+    private LlamaTokenizer(SpTokenizer tokenizer, int pieces) {
         this.tokenizer = tokenizer;
         this.processor = tokenizer.getProcessor();
+        this.pieces = pieces;
+        if (pieces <= EOS) {
+            throw new IllegalArgumentException("has " + pieces + " pieces; a LLaMA tokenizer needs at least <unk>, <s>, </s>");
+        }
         checkSpecial("<s>", BOS);
         checkSpecial("</s>", EOS);
     }
 
     /** Loads a {@code tokenizer.model}; fails with one line when it is not a LLaMA-style model. */
     public static LlamaTokenizer load(InputStream model, String description) throws IOException {
+        byte[] bytes = model.readAllBytes();
+        int pieces;
+        try {
+            pieces = pieceCount(bytes);
+        } catch (IllegalArgumentException e) {
+            throw new IOException("tokenizer " + description + ": " + e.getMessage(), e);
+        }
         SpTokenizer sp;
         try {
-            sp = new SpTokenizer(model.readAllBytes());
+            sp = new SpTokenizer(bytes);
         } catch (RuntimeException e) {
             throw new IOException("tokenizer " + description + " is not a SentencePiece model: " + e.getMessage(), e);
         }
         try {
-            return new LlamaTokenizer(sp);
+            return new LlamaTokenizer(sp, pieces);
         } catch (IllegalArgumentException e) {
             sp.close();
             throw new IOException("tokenizer " + description + ": " + e.getMessage(), e);
         }
+    }
+
+    /**
+     * The pieces in a {@code tokenizer.model}'s bytes, read from the file itself without the native library (which
+     * has no such call); IllegalArgumentException when the bytes are not a protobuf message.
+     */
+    public static int pieceCount(byte[] model) {
+        return SentencePieceModelFile.pieceCount(model);
     }
 
     private void checkSpecial(String piece, int expected) {
@@ -63,7 +83,10 @@ public final class LlamaTokenizer implements AutoCloseable {
         return out;
     }
 
-    /** Text of generated ids, cut at the first EOS. */
+    /**
+     * Text of generated ids, cut at the first EOS. An id outside the vocabulary is refused here: the native library
+     * aborts the whole JVM on one.
+     */
     public String decode(long[] ids) {
         int n = 0;
         while (n < ids.length && ids[n] != EOS) {
@@ -71,18 +94,17 @@ public final class LlamaTokenizer implements AutoCloseable {
         }
         int[] in = new int[n];
         for (int i = 0; i < n; i++) {
-            in[i] = Math.toIntExact(ids[i]);
+            if (ids[i] < 0 || ids[i] >= pieces) {
+                throw new IllegalArgumentException("token id " + ids[i] + " is outside the tokenizer's " + pieces + " pieces");
+            }
+            in[i] = (int) ids[i];
         }
         return n == 0 ? "" : processor.decode(in);
     }
 
+    /** Pieces in the vocabulary (ids 0 to size − 1), counted from the model file. */
     public int vocabularySize() {
-        int n = 0;
-        // SentencePiece reports unknown pieces as id 0; count until ids stop resolving to distinct pieces
-        while (n < 1 << 20 && !processor.getToken(n).isEmpty()) {
-            n++;
-        }
-        return n;
+        return pieces;
     }
 
     @Override

@@ -1,5 +1,6 @@
 package io.easspark.engine.vision;
 
+import io.easspark.engine.llama.LlamaConfig;
 import java.util.Arrays;
 
 /**
@@ -29,7 +30,23 @@ public record VisionConfig(
     public static final float[] IMAGENET_MEAN = {0.485f, 0.456f, 0.406f};
     public static final float[] IMAGENET_STD = {0.229f, 0.224f, 0.225f};
 
+    /** Upper bound on the input side: CLIP towers use 224-448; the patch grid and positional table derive from it. */
+    public static final int MAX_IMAGE_SIZE = 4096;
+
     public VisionConfig {
+        if (imageSize > MAX_IMAGE_SIZE) {
+            throw new IllegalArgumentException("vision image_size must be at most " + MAX_IMAGE_SIZE + ": " + imageSize);
+        }
+        if (layers > LlamaConfig.MAX_LAYERS) {
+            throw new IllegalArgumentException("vision layers must be at most " + LlamaConfig.MAX_LAYERS
+                    + ": " + layers);
+        }
+        // the MLP's [4W, W] weight and adapter_proj's [proj_hidden, W] must each fit one buffer
+        if (4L * width * width > LlamaConfig.MAX_MATRIX_ELEMENTS
+                || (long) projHidden * width > LlamaConfig.MAX_MATRIX_ELEMENTS) {
+            throw new IllegalArgumentException("vision width " + width + " (or proj_hidden " + projHidden
+                    + ") gives a weight matrix over " + LlamaConfig.MAX_MATRIX_ELEMENTS + " elements");
+        }
         if (imageSize <= 0 || patchSize <= 0 || imageSize % patchSize != 0) {
             throw new IllegalArgumentException("vision image_size must be a positive multiple of patch_size: image_size "
                     + imageSize + ", patch_size " + patchSize);

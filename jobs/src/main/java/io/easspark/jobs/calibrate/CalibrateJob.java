@@ -77,7 +77,7 @@ public final class CalibrateJob {
 
     public static Result run(SparkSession spark, Options o, PrintWriter out) throws IOException {
         Configuration hconf = spark.sparkContext().hadoopConfiguration();
-        NativeModelDirectory model = NativeModelDirectory.open(o.infer().model(), hconf);
+        NativeModelDirectory model = NativeModelDirectory.open(o.infer().model(), hconf); // validated when the options were built
         LavinConfig config = model.config();
         int layers = config.text().nLayers();
         o.check();

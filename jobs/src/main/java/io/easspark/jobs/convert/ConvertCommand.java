@@ -17,12 +17,10 @@ import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 import org.apache.hadoop.conf.Configuration;
-import org.apache.hadoop.fs.FileStatus;
 import org.apache.hadoop.fs.FileSystem;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -81,13 +79,12 @@ public final class ConvertCommand implements Callable<Integer> {
         if (!fs.exists(params)) {
             throw new IllegalArgumentException("--llama " + llama + " has no params.json");
         }
-        FileStatus[] shardFiles = fs.listStatus(llamaDir, p -> p.getName().matches("consolidated\\.\\d+\\.pth"));
-        if (shardFiles.length == 0) {
+        List<HadoopInputFile> shardFiles = HadoopInputFile.list(fs, llamaDir, "consolidated\\.\\d+\\.pth"); // names a link loop
+        if (shardFiles.isEmpty()) {
             throw new IllegalArgumentException("--llama " + llama + " has no consolidated.NN.pth shards");
         }
-        Arrays.sort(shardFiles);
-        for (FileStatus st : shardFiles) {
-            shards.add(new TorchCheckpointTensors(TorchCheckpoint.open(new HadoopInputFile(fs, st.getPath()))));
+        for (HadoopInputFile shard : shardFiles) {
+            shards.add(new TorchCheckpointTensors(TorchCheckpoint.open(shard)));
         }
         MetaLlamaImport meta = new MetaLlamaImport(new String(readAll(HadoopInputFile.of(params.toString(), conf)), StandardCharsets.UTF_8), shards);
         EasAdapterImport adapters = new EasAdapterImport(new TorchCheckpointTensors(TorchCheckpoint.open(HadoopInputFile.of(adapter, conf))));
@@ -105,7 +102,8 @@ public final class ConvertCommand implements Callable<Integer> {
         byte[] tok = readTokenizer(fs, llamaDir, conf, out);
         long t0 = System.nanoTime();
         long[] done = {0, System.nanoTime()};
-        NativeModelWriter.Written written = NativeModelWriter.write(output, config, plan.plan().tensors(), tok, (i, n, name, bytes) -> {
+        // staged in a sibling folder and moved into place once verified: a failure leaves no partial model behind
+        NativeModelWriter.Written written = NativeModelWriter.writeVerified(output, config, plan.plan().tensors(), tok, (i, n, name, bytes) -> {
             done[0] += bytes;
             long now = System.nanoTime();
             if (i == n || now - done[1] > 10_000_000_000L) { // a progress line at least every 10 s
@@ -115,7 +113,6 @@ public final class ConvertCommand implements Callable<Integer> {
                         done[0] / 1048576.0 / Math.max(s, 1e-9));
             }
         });
-        NativeModelWriter.verify(written);
         out.printf(Locale.ROOT, "convert: wrote and verified %d tensors (%.1f MiB, CRC32 per tensor) in %s in %.1f s%n",
                 written.shapes().size(), written.bytes() / 1048576.0, output, (System.nanoTime() - t0) / 1e9);
         return 0;

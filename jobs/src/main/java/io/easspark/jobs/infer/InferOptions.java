@@ -222,7 +222,7 @@ public record InferOptions(InputSpec in, AnswerRequest request, CrossTaskBatchin
             String planText;
             try {
                 try {
-                    dir = NativeModelDirectory.open(model, conf);
+                    dir = NativeModelDirectory.validate(model, conf); // config, plan, headers, tokenizer: before any task
                 } catch (java.io.FileNotFoundException e) {
                     throw new IllegalArgumentException("--model: " + e.getMessage(), e);
                 }

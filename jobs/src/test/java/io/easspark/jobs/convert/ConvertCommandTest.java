@@ -30,8 +30,8 @@ class ConvertCommandTest {
                 Files.copy(in, dir.resolve(f));
             }
         }
-        try (var in = ConvertCommandTest.class.getResourceAsStream("/io/easspark/engine/text/demo-tokenizer.model")) {
-            Files.copy(in, tmp.resolve("tokenizer.model")); // Meta ships it beside the model folders
+        try (var in = ConvertCommandTest.class.getResourceAsStream("/import/lavin_tiny/tokenizer.model")) {
+            Files.copy(in, tmp.resolve("tokenizer.model")); // Meta ships it beside the model folders; 256 pieces as the embedding's rows
         }
         return dir;
     }

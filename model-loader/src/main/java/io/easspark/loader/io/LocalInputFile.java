@@ -24,11 +24,13 @@ public final class LocalInputFile implements InputFile {
 
     @Override
     public long length() throws IOException {
+        RegularFile.require(path, "file");
         return Files.size(path);
     }
 
     @Override
     public SeekableInput open() throws IOException {
+        RegularFile.require(path, "file"); // before the open: opening a FIFO blocks
         FileChannel channel = FileChannel.open(path, StandardOpenOption.READ);
         return new SeekableInput() {
             @Override

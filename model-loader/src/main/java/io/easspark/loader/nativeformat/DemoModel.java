@@ -58,10 +58,7 @@ public final class DemoModel {
         try (InputStream in = DemoModel.class.getResourceAsStream(LlamaTokenizer.DEMO_RESOURCE)) {
             tokenizer = in.readAllBytes();
         }
-        NativeModelWriter.Written w = NativeModelWriter.write(dir, config, randomTensors(config, seed), tokenizer,
-                (i, n, name, bytes) -> { });
-        NativeModelWriter.verify(w);
-        return w;
+        return NativeModelWriter.writeVerified(dir, config, randomTensors(config, seed), tokenizer, (i, n, name, bytes) -> { });
     }
 
     /** Seeded random fp32 tensors for every name of a config's native layout, produced one at a time. */

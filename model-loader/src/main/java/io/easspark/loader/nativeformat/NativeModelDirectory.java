@@ -1,27 +1,28 @@
 package io.easspark.loader.nativeformat;
 
 import ai.djl.Device;
-import com.google.gson.JsonObject;
+import com.google.gson.JsonElement;
 import com.google.gson.JsonParser;
 import io.easspark.engine.eas.ReparamMode;
 import io.easspark.engine.eas.SkipPlan;
 import io.easspark.engine.model.LavinConfig;
 import io.easspark.engine.model.LavinModel;
+import io.easspark.engine.model.NativeLayout;
 import io.easspark.engine.text.LlamaTokenizer;
 import io.easspark.loader.hadoop.HadoopInputFile;
 import io.easspark.loader.io.InputFile;
 import io.easspark.loader.io.SeekableInput;
+import io.easspark.loader.safetensors.SafetensorsFormatException;
 import io.easspark.loader.safetensors.SafetensorsWeightSource;
 import java.io.ByteArrayInputStream;
 import java.io.FileNotFoundException;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
-import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
 import org.apache.hadoop.conf.Configuration;
-import org.apache.hadoop.fs.FileStatus;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
 
@@ -34,6 +35,8 @@ public final class NativeModelDirectory {
 
     /** Small files (config, plan, tokenizer) are read whole; anything larger is not one of them. */
     private static final long SMALL_FILE_LIMIT = 64L << 20;
+
+    public static final String SKIP_PLAN = "skip_plan.json";
 
     private final String uri;
     private final LavinConfig config;
@@ -65,27 +68,106 @@ public final class NativeModelDirectory {
         try {
             config = LavinConfig.fromJson(new String(readSmall(new HadoopInputFile(fs, configPath)), StandardCharsets.UTF_8));
         } catch (IllegalArgumentException e) {
-            throw new IOException(configPath + ": " + e.getMessage(), e);
+            String problem = e.getMessage().startsWith(NativeModelWriter.CONFIG + ": ")
+                    ? e.getMessage().substring(NativeModelWriter.CONFIG.length() + 2) : e.getMessage();
+            throw new IllegalArgumentException(configPath + ": " + problem, e);
         }
         String plan = config.skipPlan();
-        Path planPath = new Path(dir, "skip_plan.json");
+        Path planPath = new Path(dir, SKIP_PLAN);
         if (fs.exists(planPath)) {
-            JsonObject o = JsonParser.parseString(new String(readSmall(new HadoopInputFile(fs, planPath)), StandardCharsets.UTF_8))
-                    .getAsJsonObject();
-            plan = o.get("plan").isJsonArray() ? o.get("plan").toString() : o.get("plan").getAsString();
+            plan = planText(planPath, new String(readSmall(new HadoopInputFile(fs, planPath)), StandardCharsets.UTF_8));
         }
-        List<HadoopInputFile> shards = new ArrayList<>();
-        FileStatus[] listing = fs.listStatus(dir, p -> p.getName().endsWith(".safetensors"));
-        Arrays.sort(listing);
-        for (FileStatus st : listing) {
-            shards.add(new HadoopInputFile(fs, st.getPath()));
-        }
+        List<HadoopInputFile> shards = HadoopInputFile.list(fs, dir, ".*\\.safetensors");
         if (shards.isEmpty()) {
             throw new FileNotFoundException("model directory " + uri + " has no *.safetensors files");
         }
         Path tokPath = new Path(dir, NativeModelWriter.TOKENIZER);
         byte[] tok = fs.exists(tokPath) ? readSmall(new HadoopInputFile(fs, tokPath)) : null;
+        if (tok != null) {
+            checkTokenizerFits(tokPath.toString(), tok, config);
+        }
         return new NativeModelDirectory(uri, config, plan, shards, tok);
+    }
+
+    /**
+     * Opens the directory and checks everything a task would otherwise find only while loading: config.json,
+     * skip_plan.json, every safetensors header (names, dtypes, shapes against the config, spans within the file), and
+     * the tokenizer (it opens, and its pieces are the embedding's and the output head's rows). Reads headers, never
+     * weights. Any problem is one line in an IllegalArgumentException (bad input, exit 2) before any task runs;
+     * FileNotFoundException when the directory or its config is missing; other IOExceptions when reading fails.
+     */
+    public static NativeModelDirectory validate(String uri, Configuration conf) throws IOException {
+        NativeModelDirectory model = open(uri, conf);
+        try {
+            model.storedPlan();
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("model directory " + uri + ": stored skip plan: " + e.getMessage(), e);
+        }
+        try (SafetensorsWeightSource source = SafetensorsWeightSource.open(model.weights)) {
+            for (Map.Entry<String, long[]> need : NativeLayout.tensors(model.config).entrySet()) {
+                long[] found = source.shape(need.getKey());
+                if (found == null) {
+                    throw new IllegalArgumentException("tensor " + need.getKey() + ": expected " + Arrays.toString(need.getValue())
+                            + " but no safetensors file of " + uri + " has it");
+                }
+                if (!Arrays.equals(found, need.getValue())) {
+                    throw new IllegalArgumentException("tensor " + need.getKey() + ": expected " + Arrays.toString(need.getValue())
+                            + " (from config.json) but found " + Arrays.toString(found) + " in " + uri);
+                }
+            }
+        } catch (SafetensorsFormatException e) {
+            throw new IllegalArgumentException(e.getMessage(), e);
+        }
+        try (LlamaTokenizer tokenizer = model.tokenizer()) {
+            return model; // it opens: the native library accepted it, and <s>/</s> sit at LLaMA's ids
+        } catch (FileNotFoundException e) {
+            throw new IllegalArgumentException(e.getMessage() + " (inference needs it; copy the LLaMA tokenizer.model there)", e);
+        } catch (IOException e) {
+            throw new IllegalArgumentException(e.getMessage(), e);
+        }
+    }
+
+    /**
+     * Every id the model can produce must decode and every id the tokenizer produces must embed: the native tokenizer
+     * aborts the JVM on an id past its end, and an id past the embedding fails inside a task.
+     */
+    static void checkTokenizerFits(String location, byte[] tokenizer, LavinConfig config) {
+        int pieces;
+        try {
+            pieces = LlamaTokenizer.pieceCount(tokenizer);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("tokenizer " + location + ": " + e.getMessage(), e);
+        }
+        int rows = config.text().vocabSize();
+        if (pieces != rows) {
+            throw new IllegalArgumentException("tokenizer " + location + " has " + pieces + " pieces but the model's embedding and output have "
+                    + rows + " rows (vocab_size); use the tokenizer the model was trained with");
+        }
+    }
+
+    /** skip_plan.json: {"plan": "19,21-31"} or {"plan": [19, 21, ...]}; anything else is named, not a NullPointerException. */
+    private static String planText(Path planPath, String json) {
+        JsonElement plan = null;
+        try {
+            JsonElement root = JsonParser.parseString(json);
+            if (root.isJsonObject()) {
+                plan = root.getAsJsonObject().get("plan");
+            }
+        } catch (RuntimeException e) {
+            throw new IllegalArgumentException(planPath + " is not JSON: " + e.getMessage(), e);
+        }
+        if (plan != null && plan.isJsonArray()) {
+            return plan.toString();
+        }
+        if (plan != null && plan.isJsonPrimitive() && plan.getAsJsonPrimitive().isString()) {
+            return plan.getAsString();
+        }
+        throw new IllegalArgumentException(planPath + ": expected {\"plan\": \"19,21-31\"} or {\"plan\": [19, 21]} but found "
+                + abbreviate(json.strip()));
+    }
+
+    private static String abbreviate(String s) {
+        return s.length() <= 80 ? s : s.substring(0, 80) + "...";
     }
 
     /** Reads a small file (config, plan, tokenizer, params.json) whole; refuses anything over 64 MiB. */

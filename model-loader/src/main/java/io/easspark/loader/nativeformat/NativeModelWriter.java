@@ -8,15 +8,20 @@ import io.easspark.loader.safetensors.SafetensorsWriter;
 import io.easspark.loader.safetensors.TensorSpec;
 import io.easspark.loader.tensor.TensorData;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.stream.Stream;
 import java.util.zip.CRC32;
 
 /**
@@ -43,6 +48,77 @@ public final class NativeModelWriter {
     }
 
     /**
+     * Writes into a hidden sibling folder, verifies it there, and only then moves it to {@code dir}: a failure half-way
+     * (an unreadable shard, a full disk, OutOfMemoryError) leaves no empty folder and no header-only
+     * {@code model.safetensors} that could pass for a model. On failure it removes only what it created (the sibling
+     * folder, and {@code dir}'s missing parents); an existing {@code dir} keeps its files unless all new ones are ready.
+     * The tokenizer's pieces must equal the config's vocabulary (the embedding's and output's rows).
+     *
+     * @param tokenizer the SentencePiece model's bytes, or null (the directory then lacks {@code tokenizer.model})
+     */
+    public static Written writeVerified(Path dir, LavinConfig config, List<ImportedTensor> tensors, byte[] tokenizer,
+            Progress progress) throws IOException {
+        if (tokenizer != null) {
+            NativeModelDirectory.checkTokenizerFits(TOKENIZER, tokenizer, config);
+        }
+        Path target = dir.toAbsolutePath().normalize();
+        if (Files.exists(target) && !Files.isDirectory(target)) {
+            throw new IllegalArgumentException("output " + dir + " is a file; give a directory");
+        }
+        Path firstCreated = null;
+        for (Path p = target.getParent(); p != null && !Files.exists(p); p = p.getParent()) {
+            firstCreated = p;
+        }
+        Files.createDirectories(target.getParent());
+        Path staging = Files.createTempDirectory(target.getParent(), "." + target.getFileName() + ".incomplete-");
+        boolean published = false;
+        try {
+            Written w = write(staging, config, tensors, tokenizer, progress);
+            verify(w);
+            publish(staging, target);
+            published = true;
+            return new Written(dir, w.shapes(), w.checksums(), w.bytes());
+        } finally {
+            if (!published) {
+                deleteTree(staging);
+                if (firstCreated != null) {
+                    deleteTree(firstCreated);
+                }
+            }
+        }
+    }
+
+    /** A new directory is one rename; into an existing one each file is moved over its old version. */
+    private static void publish(Path staging, Path target) throws IOException {
+        if (!Files.exists(target)) {
+            Files.move(staging, target, StandardCopyOption.ATOMIC_MOVE);
+            return;
+        }
+        try (Stream<Path> files = Files.list(staging)) {
+            for (Path f : files.toList()) {
+                Files.move(f, target.resolve(f.getFileName()), StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+            }
+        }
+        Files.delete(staging);
+    }
+
+    /** Removes a folder this writer created, best effort: a cleanup failure must not hide the error that caused it. */
+    private static void deleteTree(Path root) {
+        if (!Files.exists(root, LinkOption.NOFOLLOW_LINKS)) {
+            return;
+        }
+        try (Stream<Path> walk = Files.walk(root)) {
+            for (Path p : walk.sorted(Comparator.reverseOrder()).toList()) {
+                Files.deleteIfExists(p);
+            }
+        } catch (IOException | UncheckedIOException e) {
+            // left behind under a name that says .incomplete; the original failure is what the user needs to see
+        }
+    }
+
+    /**
+     * Writes the directory in place (tests and benchmarks; {@link #writeVerified} for anything a user will load).
+     *
      * @param tokenizer the SentencePiece model's bytes, or null (the directory then lacks {@code tokenizer.model})
      */
     public static Written write(Path dir, LavinConfig config, List<ImportedTensor> tensors, byte[] tokenizer,

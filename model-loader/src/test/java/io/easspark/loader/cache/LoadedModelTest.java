@@ -18,7 +18,7 @@ class LoadedModelTest {
     @Test
     void sharedThroughTheJvmCacheWithTheStoredOrAGivenPlan(@TempDir Path tmp) throws Exception {
         Path dir = NativeModelDirectoryTest.writeFixtureModel(Fixture.load("pinned_tiny"), tmp.resolve("m"));
-        try (var in = LoadedModelTest.class.getResourceAsStream("/io/easspark/engine/text/demo-tokenizer.model")) {
+        try (var in = LoadedModelTest.class.getResourceAsStream("/tokenizer/pieces-64.model")) { // the fixture's vocabulary: 64
             Files.copy(in, dir.resolve("tokenizer.model"));
         }
         String uri = dir.toUri().toString();

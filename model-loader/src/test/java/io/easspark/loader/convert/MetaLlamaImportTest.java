@@ -48,6 +48,32 @@ class MetaLlamaImportTest {
     }
 
     @Test
+    void everyParamsFieldIsTypeCheckedAndNamed() {
+        // was: 64.5 read as 64, "sixty-four" a bare NumberFormatException, 2^40 a bare "integer overflow"
+        assertThatThrownBy(() -> new MetaLlamaImport(PARAMS.replace("\"dim\": 4", "\"dim\": 4.5"), shards()).config(512))
+                .isInstanceOf(IllegalArgumentException.class).hasMessage("params.json: 'dim' must be an integer, found 4.5");
+        assertThatThrownBy(() -> new MetaLlamaImport(PARAMS.replace("\"dim\": 4", "\"dim\": \"four\""), shards()).config(512))
+                .hasMessage("params.json: 'dim' must be a number, found \"four\"");
+        assertThatThrownBy(() -> new MetaLlamaImport(PARAMS.replace("\"vocab_size\": -1", "\"vocab_size\": 1099511627776"), shards())
+                .config(512)).hasMessage("params.json: 'vocab_size' must be in 1..2147483639, found 1099511627776");
+        assertThatThrownBy(() -> new MetaLlamaImport(PARAMS.replace("\"vocab_size\": -1", "\"vocab_size\": 7"), shards()).config(512))
+                .hasMessage("params.json: 'vocab_size' is 7 but tok_embeddings.weight has 6 rows in consolidated.00.pth");
+        assertThatThrownBy(() -> new MetaLlamaImport(PARAMS.replace("\"multiple_of\": 4", "\"multiple_of\": 0"), shards()).config(512))
+                .hasMessage("params.json: 'multiple_of' must be in 1..2147483639, found 0");
+    }
+
+    @Test
+    void layerCountIsBoundedByTheShardsBeforeAnythingIsAllocated() {
+        // was: an OutOfMemoryError (the native layout of 2^31 - 1 layers was built before any tensor was matched)
+        assertThatThrownBy(() -> new MetaLlamaImport(PARAMS.replace("\"n_layers\": 1", "\"n_layers\": 2147483647"), shards()).config(512))
+                .hasMessage("params.json: 'n_layers' must be in 1..1024, found 2147483647");
+        assertThatThrownBy(() -> new MetaLlamaImport(PARAMS.replace("\"n_layers\": 1", "\"n_layers\": 3"), shards()).config(512))
+                .hasMessage("params.json: 'n_layers' is 3 but consolidated.00.pth holds layers 0-0 (1 layers)");
+        assertThatThrownBy(() -> new MetaLlamaImport(PARAMS, shards()).config(Integer.MAX_VALUE))
+                .hasMessage("--max-seq-len must be in 1..131072: 2147483647");
+    }
+
+    @Test
     void ffnSizeDisagreeingWithParamsIsNamed() {
         String params = PARAMS.replace("\"multiple_of\": 4", "\"multiple_of\": 256");
         assertThatThrownBy(() -> new MetaLlamaImport(params, shards()).config(512))

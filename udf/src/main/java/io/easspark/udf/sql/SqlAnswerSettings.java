@@ -31,7 +31,7 @@ public final class SqlAnswerSettings {
         }
         NativeModelDirectory dir;
         try {
-            dir = NativeModelDirectory.open(model, hadoop);
+            dir = NativeModelDirectory.validate(model, hadoop); // on the driver, before any task
         } catch (IOException e) {
             throw new IllegalArgumentException("eas_answer: spark.eas.model " + model + ": " + e.getMessage(), e);
         }
