@@ -7,6 +7,8 @@ public enum RowStatus {
     OK,
     IMAGE_MISSING,
     IMAGE_CORRUPT,
+    /** The image file is over --max-image-bytes, or its pixels exceed the decompression-bomb limit. */
+    IMAGE_TOO_LARGE,
     /** The prompt was shortened (context first, then question) to fit the context limit; still answered. */
     PROMPT_TRUNCATED,
     EMPTY_QUESTION,

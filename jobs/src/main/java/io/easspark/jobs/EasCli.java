@@ -6,6 +6,7 @@ import io.easspark.jobs.calibrate.CalibrateBench;
 import io.easspark.jobs.calibrate.CalibrateCommand;
 import io.easspark.jobs.evaluate.EvaluateCommand;
 import io.easspark.jobs.infer.InferBench;
+import io.easspark.jobs.infer.ImageResolver;
 import io.easspark.jobs.infer.InferCommand;
 import java.io.PrintWriter;
 import picocli.CommandLine;
@@ -51,7 +52,17 @@ public final class EasCli {
         return cmd.execute(args);
     }
 
-    static String oneLine(Throwable e) {
+    /**
+     * The reason on one line. A failed Spark job's message carries the executor's stack trace; when the root of it
+     * is a storage failure we raised (a transient image read that Spark retried in vain), that names the path and
+     * the cause and is the line to show.
+     */
+    public static String oneLine(Throwable e) {
+        for (Throwable c = e; c != null; c = c.getCause() == c ? null : c.getCause()) {
+            if (c instanceof ImageResolver.ImageReadFailure) {
+                return c.getMessage().replace('\n', ' ');
+            }
+        }
         String m = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
         return m.replace('\n', ' ');
     }

@@ -6,6 +6,7 @@ import io.easspark.engine.text.LlamaTokenizer;
 import io.easspark.engine.text.PromptEncoder;
 import io.easspark.engine.vision.ImageDecodeException;
 import io.easspark.engine.vision.ImagePreprocessor;
+import io.easspark.engine.vision.ImageTooLargeException;
 
 /**
  * Turns one input row into either an {@link EncodedRow} for the engine or a finished {@link AnswerRow} with the
@@ -45,7 +46,7 @@ public final class RowEncoder {
             throw new PromptEncoder.RejectedPrompt(RowStatus.EMPTY_QUESTION, "the question is empty");
         }
         if (row.imageMissing() != null) {
-            throw new PromptEncoder.RejectedPrompt(RowStatus.IMAGE_MISSING, row.imageMissing());
+            throw new PromptEncoder.RejectedPrompt(row.imageStatus(), row.imageMissing());
         }
         float[] pixels = null;
         if (row.image() != null) {
@@ -54,6 +55,8 @@ public final class RowEncoder {
             }
             try {
                 pixels = images.pixels(row.image());
+            } catch (ImageTooLargeException e) {
+                throw new PromptEncoder.RejectedPrompt(RowStatus.IMAGE_TOO_LARGE, e.getMessage());
             } catch (ImageDecodeException e) {
                 throw new PromptEncoder.RejectedPrompt(RowStatus.IMAGE_CORRUPT, e.getMessage());
             }

@@ -5,6 +5,7 @@ import java.awt.image.BufferedImage;
 import java.awt.image.ColorModel;
 import java.awt.image.IndexColorModel;
 import java.awt.image.Raster;
+import java.awt.image.SampleModel;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.util.ArrayList;
@@ -12,7 +13,9 @@ import java.util.Iterator;
 import java.util.List;
 import java.util.Locale;
 import javax.imageio.ImageIO;
+import javax.imageio.ImageReadParam;
 import javax.imageio.ImageReader;
+import javax.imageio.ImageTypeSpecifier;
 import javax.imageio.stream.ImageInputStream;
 import javax.imageio.stream.MemoryCacheImageInputStream;
 
@@ -38,8 +41,14 @@ public final class ImageDecoder {
      */
     static final long MAX_PIXELS = 2L * 89_478_485;
 
-    /** Leading bytes shown in the unknown-format message: enough for every magic number. */
-    private static final int MAGIC_BYTES_SHOWN = 8;
+    /**
+     * Most bytes one decoded raster may take (an 8-bit RGB photo of 44 megapixels). A larger image is decoded with
+     * source subsampling — every n-th pixel and row, which the decoders do while reading, so the full raster never
+     * exists — to the smallest size within this budget: a 13300 x 13300 16-bit RGBA PNG (1.4 GB decoded) then takes
+     * about this much, not gigabytes. The model needs only a few hundred pixels a side, so the answer hardly
+     * changes; images within the budget decode exactly as Pillow does.
+     */
+    static final long MAX_DECODED_BYTES = 128L << 20;
 
     /** "RIFF", then the little-endian size of everything after these 8 bytes. */
     private static final int RIFF_HEADER_BYTES = 8;
@@ -64,8 +73,9 @@ public final class ImageDecoder {
         try (ImageInputStream in = new MemoryCacheImageInputStream(new ByteArrayInputStream(bytes))) {
             Iterator<ImageReader> readers = ImageIO.getImageReaders(in);
             if (!readers.hasNext()) {
+                // never quote the bytes: an image path may point at a file whose content is a secret
                 throw new ImageDecodeException("no image decoder recognises these " + bytes.length
-                        + " bytes (starts with 0x" + hexPrefix(bytes) + ")");
+                        + " bytes (not a PNG, JPEG, GIF, BMP, WebP or other supported image)");
             }
             ImageReader reader = readers.next();
             String format = reader.getFormatName();
@@ -74,10 +84,17 @@ public final class ImageDecoder {
             }
             try {
                 reader.setInput(in, true, true);
-                long pixels = (long) reader.getWidth(0) * reader.getHeight(0);
+                int width = reader.getWidth(0);
+                int height = reader.getHeight(0);
+                long pixels = (long) width * height;
                 if (pixels > MAX_PIXELS) {
-                    throw new ImageDecodeException(format + " image of " + reader.getWidth(0) + " x "
-                            + reader.getHeight(0) + " pixels exceeds the limit of " + MAX_PIXELS + " pixels");
+                    throw new ImageTooLargeException(format + " image of " + width + " x " + height
+                            + " pixels exceeds the limit of " + MAX_PIXELS + " pixels");
+                }
+                ImageReadParam param = reader.getDefaultReadParam();
+                int step = subsampling(width, height, bytesPerPixel(reader));
+                if (step > 1) {
+                    param.setSourceSubsampling(step, step, 0, 0);
                 }
                 List<String> truncation = new ArrayList<>();
                 reader.addIIOReadWarningListener((source, warning) -> {
@@ -85,7 +102,7 @@ public final class ImageDecoder {
                         truncation.add(warning);
                     }
                 });
-                BufferedImage image = reader.read(0);
+                BufferedImage image = reader.read(0, param);
                 if (image == null) {
                     throw new ImageDecodeException(format + " decoder returned no image for "
                             + bytes.length + " bytes");
@@ -231,11 +248,34 @@ public final class ImageDecoder {
         return sample * 255 / ((1 << bits) - 1);
     }
 
-    private static String hexPrefix(byte[] bytes) {
-        StringBuilder hex = new StringBuilder();
-        for (int i = 0; i < Math.min(bytes.length, MAGIC_BYTES_SHOWN); i++) {
-            hex.append(String.format("%02x", bytes[i] & 0xFF));
+    /** The smallest whole step n for which every n-th pixel of every n-th row fits {@link #MAX_DECODED_BYTES}. */
+    static int subsampling(int width, int height, int bytesPerPixel) {
+        int step = 1;
+        while ((long) ceilDiv(width, step) * ceilDiv(height, step) * bytesPerPixel > MAX_DECODED_BYTES) {
+            step++;
         }
-        return hex.toString();
+        return step;
+    }
+
+    private static int ceilDiv(int a, int b) {
+        return (a + b - 1) / b;
+    }
+
+    /**
+     * Bytes a decoded pixel takes, from the decoder's own destination type (a 16-bit RGBA PNG: 8); 4 when the
+     * decoder does not say, as for an int-packed RGB image.
+     */
+    private static int bytesPerPixel(ImageReader reader) throws IOException {
+        Iterator<ImageTypeSpecifier> types = reader.getImageTypes(0);
+        if (types == null || !types.hasNext()) {
+            return Integer.BYTES;
+        }
+        SampleModel sm = types.next().getSampleModel();
+        int bits = 0;
+        for (int size : sm.getSampleSize()) {
+            bits += size;
+        }
+        // packed models store a pixel in a whole int whatever their bits; component models one sample per element
+        return Math.max(Integer.BYTES, (bits + Byte.SIZE - 1) / Byte.SIZE);
     }
 }

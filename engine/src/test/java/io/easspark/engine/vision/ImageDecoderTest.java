@@ -170,7 +170,7 @@ class ImageDecoderTest {
 
         assertThatThrownBy(() -> ImageDecoder.decode(noise))
                 .isInstanceOf(ImageDecodeException.class)
-                .hasMessageContaining("no image decoder recognises these 1000 bytes (starts with 0x5a");
+                .hasMessageContaining("no image decoder recognises these 1000 bytes (not a PNG").hasMessageNotContaining("0x5a");
     }
 
     @Test
@@ -205,5 +205,74 @@ class ImageDecoderTest {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         assertThat(ImageIO.write(image, format, out)).as("an ImageIO writer for %s", format).isTrue();
         return out.toByteArray();
+    }
+
+    @Test
+    void anImageOverTheDecodeBudgetIsDecodedSubsampled() throws Exception {
+        // 8000 x 6000 RGBA: 192 MB as a raster, over the 128 MiB budget; every 2nd pixel and row fits
+        byte[] png = blankPng(8000, 6000, 6, 8);
+        RgbImage img = ImageDecoder.decode(png);
+        assertThat(img.width()).isEqualTo(4000);
+        assertThat(img.height()).isEqualTo(3000);
+    }
+
+    @Test
+    void theSubsamplingStepIsTheSmallestWithinTheBudget() {
+        assertThat(ImageDecoder.subsampling(6000, 4000, 4)).isEqualTo(1); // a 24-megapixel photo decodes whole
+        // the 13300 x 13300 16-bit RGBA PNG: 1.4 GB decoded in full, at most 128 MiB with a step of 4
+        int step = ImageDecoder.subsampling(13300, 13300, 8);
+        assertThat(step).isEqualTo(4);
+        assertThat((long) Math.ceil(13300.0 / step) * Math.ceil(13300.0 / step) * 8).isLessThanOrEqualTo(ImageDecoder.MAX_DECODED_BYTES);
+        assertThat((long) Math.ceil(13300.0 / (step - 1)) * Math.ceil(13300.0 / (step - 1)) * 8).isGreaterThan(ImageDecoder.MAX_DECODED_BYTES);
+    }
+
+    @Test
+    void aHeaderBeyondThePixelLimitIsTooLargeNotCorrupt() throws Exception {
+        // only the header is read: 20000 x 20000 exceeds Pillow's bomb limit, whatever the data
+        byte[] png = pngHeaderOnly(20000, 20000);
+        assertThatThrownBy(() -> ImageDecoder.decode(png)).isInstanceOf(ImageTooLargeException.class)
+                .hasMessageContaining("20000 x 20000");
+    }
+
+    /** A PNG of zero samples written by hand, row by row, so the test never holds the raster. */
+    static byte[] blankPng(int w, int h, int colorType, int bitDepth) throws Exception {
+        int channels = colorType == 6 ? 4 : colorType == 2 ? 3 : 1;
+        int rowBytes = 1 + w * channels * bitDepth / 8;
+        java.io.ByteArrayOutputStream idat = new java.io.ByteArrayOutputStream();
+        try (java.util.zip.DeflaterOutputStream z = new java.util.zip.DeflaterOutputStream(idat,
+                new java.util.zip.Deflater(java.util.zip.Deflater.BEST_SPEED), 1 << 16)) {
+            byte[] row = new byte[rowBytes];
+            for (int y = 0; y < h; y++) {
+                z.write(row);
+            }
+        }
+        return png(w, h, colorType, bitDepth, idat.toByteArray());
+    }
+
+    static byte[] pngHeaderOnly(int w, int h) throws Exception {
+        return png(w, h, 2, 8, new byte[0]);
+    }
+
+    private static byte[] png(int w, int h, int colorType, int bitDepth, byte[] idat) throws Exception {
+        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+        out.write(new byte[] {(byte) 0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n'});
+        java.nio.ByteBuffer ihdr = java.nio.ByteBuffer.allocate(13).putInt(w).putInt(h).put((byte) bitDepth).put((byte) colorType)
+                .put((byte) 0).put((byte) 0).put((byte) 0);
+        chunk(out, "IHDR", ihdr.array());
+        chunk(out, "IDAT", idat);
+        chunk(out, "IEND", new byte[0]);
+        return out.toByteArray();
+    }
+
+    private static void chunk(java.io.ByteArrayOutputStream out, String type, byte[] data) throws Exception {
+        java.io.DataOutputStream d = new java.io.DataOutputStream(out);
+        d.writeInt(data.length);
+        byte[] t = type.getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+        d.write(t);
+        d.write(data);
+        java.util.zip.CRC32 crc = new java.util.zip.CRC32();
+        crc.update(t);
+        crc.update(data);
+        d.writeInt((int) crc.getValue());
     }
 }

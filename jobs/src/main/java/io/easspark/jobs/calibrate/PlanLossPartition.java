@@ -78,7 +78,7 @@ final class PlanLossPartition implements MapPartitionsFunction<Row, Row>, Serial
             LavinModel model = lease.get().model();
             LlamaTokenizer tokenizer = lease.get().tokenizer();
             RowEncoder encoder = new RowEncoder(model, tokenizer, o.model(), o.request().answerOptions());
-            ImageResolver images = new ImageResolver(o.imageRoot(), conf);
+            ImageResolver images = new ImageResolver(o.imageRoot(), conf, o.maxImageBytes());
             List<String> ids = new ArrayList<>();
             List<ScoredRow> rows = new ArrayList<>();
             while (input.hasNext()) {

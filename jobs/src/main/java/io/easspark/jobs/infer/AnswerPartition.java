@@ -73,7 +73,7 @@ public final class AnswerPartition implements MapPartitionsFunction<Row, Row>, S
             // a task that fails or is killed mid-partition still gives its batcher slot and model lease back
             tc.addTaskCompletionListener((org.apache.spark.util.TaskCompletionListener) ctx -> release.run());
         }
-        ImageResolver images = new ImageResolver(o.imageRoot(), conf);
+        ImageResolver images = new ImageResolver(o.imageRoot(), conf, o.maxImageBytes());
         int chunk = o.batchSize() * BATCHES_PER_CHUNK;
         return new Iterator<>() {
             private Iterator<Row> ready = Collections.emptyIterator();
@@ -131,13 +131,15 @@ public final class AnswerPartition implements MapPartitionsFunction<Row, Row>, S
     public static QuestionRow question(Row r, ImageResolver images) {
         byte[] bytes = r.isNullAt(r.fieldIndex("image_bytes")) ? null : r.getAs("image_bytes");
         String missing = null;
+        io.easspark.engine.RowStatus status = null;
         if (bytes == null && !r.isNullAt(r.fieldIndex("image_path"))) {
             ImageResolver.Result res = images.read(r.getAs("image_path"));
             bytes = res.bytes();
-            missing = res.missing();
+            missing = res.problem();
+            status = res.status();
         }
         List<String> options = r.isNullAt(r.fieldIndex("options")) ? List.of() : r.getList(r.fieldIndex("options"));
-        return new QuestionRow(r.getAs("id"), bytes, missing, r.getAs("question"), r.getAs("context"), options);
+        return new QuestionRow(r.getAs("id"), bytes, missing, status, r.getAs("question"), r.getAs("context"), options);
     }
 
     private static String gpuAddress() {

@@ -130,7 +130,7 @@ public final class InferBench implements Callable<Integer> {
         try (ModelCache.Lease<LoadedModel> lease = LoadedModel.acquire(o.request().model(), new Configuration(), null)) {
             AnswerOptions options = o.request().answerOptions();
             BatchAnswerer answerer = new BatchAnswerer(lease.get().model(), lease.get().tokenizer(), o.model(), options);
-            ImageResolver images = new ImageResolver(o.imageRoot(), new Configuration());
+            ImageResolver images = new ImageResolver(o.imageRoot(), new Configuration(), o.maxImageBytes());
             int chunk = o.batchSize() * AnswerPartition.BATCHES_PER_CHUNK;
             long t0 = System.nanoTime();
             long answered = 0;

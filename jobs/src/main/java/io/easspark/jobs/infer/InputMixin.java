@@ -23,6 +23,9 @@ public final class InputMixin {
     String optionsCol;
     @Option(names = "--options-delimiter", defaultValue = InputSpec.DEFAULT_OPTIONS_DELIMITER, description = "(default: ${DEFAULT-VALUE})")
     String optionsDelimiter;
+    @Option(names = "--max-image-bytes", defaultValue = "" + InputSpec.DEFAULT_MAX_IMAGE_BYTES,
+            description = "images larger than this are not read; their row gets status image_too_large (default: ${DEFAULT-VALUE})")
+    long maxImageBytes;
     @Option(names = "--partitions", defaultValue = "0", description = "repartition the input into this many tasks; 0 = as read (default: ${DEFAULT-VALUE})")
     int partitions;
 
@@ -33,13 +36,13 @@ public final class InputMixin {
     /** The input part alone, checked (evaluate scoring an existing output needs no model). */
     public InputSpec spec() {
         return InputSpec.of(input, inputFormat, imageRoot, idCol, imageCol, questionCol, contextCol, optionsCol, optionsDelimiter,
-                InputSpec.DEFAULT_MAX_IMAGE_BYTES);
+                maxImageBytes);
     }
 
     /** A builder for a run over this input; {@link InferOptions.Builder#build} checks it all, before Spark starts. */
     public InferOptions.Builder builder(String model, String output) {
         return InferOptions.builder(input, model, output).inputFormat(inputFormat).imageRoot(imageRoot).idCol(idCol)
                 .imageCol(imageCol).questionCol(questionCol).contextCol(contextCol).optionsCol(optionsCol)
-                .optionsDelimiter(optionsDelimiter).partitions(partitions);
+                .optionsDelimiter(optionsDelimiter).maxImageBytes(maxImageBytes).partitions(partitions);
     }
 }

@@ -55,6 +55,22 @@ public final class LocalSpark {
         }
         String local = master == null ? "local[*]" : master;
         defaultTorchThreads(local);
+        // Spark warns that the hostname resolves to a non-loopback address unless SPARK_LOCAL_IP is set; this session
+        // binds to loopback itself (below), so the warning would only mislead. Quiet for the start alone: Spark
+        // computes that address once, and later warnings of the same logger still show.
+        String utils = "org.apache.spark.util.Utils";
+        org.apache.logging.log4j.Level before = org.apache.logging.log4j.LogManager.getLogger(utils).getLevel();
+        if (System.getenv("SPARK_LOCAL_IP") == null) {
+            org.apache.logging.log4j.core.config.Configurator.setLevel(utils, org.apache.logging.log4j.Level.ERROR);
+        }
+        try {
+            return build(local, app);
+        } finally {
+            org.apache.logging.log4j.core.config.Configurator.setLevel(utils, before);
+        }
+    }
+
+    private static SparkSession build(String local, String app) {
         return SparkSession.builder()
                 .master(local)
                 .appName(app)

@@ -18,14 +18,18 @@ public final class S3Proxy implements AutoCloseable {
     public static final String ACCESS_KEY = "local-identity";
     public static final String SECRET_KEY = "local-credential";
 
-    private final Process process;
+    private volatile Process process;
     final int port;
     final Path baseDir;
+    private final Path jar;
+    private final Path work;
 
-    private S3Proxy(Process process, int port, Path baseDir) {
+    private S3Proxy(Process process, int port, Path baseDir, Path jar, Path work) {
         this.process = process;
         this.port = port;
         this.baseDir = baseDir;
+        this.jar = jar;
+        this.work = work;
     }
 
     public static S3Proxy start(Path work, String... buckets) throws IOException, InterruptedException {
@@ -47,6 +51,10 @@ public final class S3Proxy implements AutoCloseable {
         for (String b : buckets) {
             Files.createDirectories(base.resolve(b));
         }
+        return new S3Proxy(launch(jar, work, port, base), port, base, jar, work);
+    }
+
+    private static Process launch(Path jar, Path work, int port, Path base) throws IOException, InterruptedException {
         Path props = work.resolve("s3proxy.conf");
         Files.writeString(props, String.join("\n",
                 "s3proxy.endpoint=http://127.0.0.1:" + port,
@@ -65,7 +73,7 @@ public final class S3Proxy implements AutoCloseable {
             }
             try (Socket s = new Socket()) {
                 s.connect(new InetSocketAddress("127.0.0.1", port), 200);
-                return new S3Proxy(p, port, base);
+                return p;
             } catch (IOException notYet) {
                 Thread.sleep(200);
             }
@@ -91,6 +99,19 @@ public final class S3Proxy implements AutoCloseable {
         c.set("fs.s3a.change.detection.mode", "none");
         c.setBoolean("fs.s3a.impl.disable.cache", true);
         return c;
+    }
+
+    /** An outage: the endpoint refuses connections until {@link #restart()}; the bucket's files stay. */
+    public void stop() throws InterruptedException {
+        process.destroy();
+        if (!process.waitFor(10, TimeUnit.SECONDS)) {
+            process.destroyForcibly().waitFor();
+        }
+    }
+
+    /** The endpoint back, on the same port and the same folder, after {@link #stop()}. */
+    public void restart() throws IOException, InterruptedException {
+        process = launch(jar, work, port, baseDir);
     }
 
     /** The filesystem backend's folder: one subfolder per bucket. */
