@@ -1,5 +1,6 @@
 package io.easspark.jobs.demo;
 
+import io.easspark.jobs.output.OutputGuard;
 import com.google.gson.JsonArray;
 import com.google.gson.JsonObject;
 import io.easspark.loader.nativeformat.DemoModel;
@@ -42,6 +43,8 @@ public final class DemoCommand implements Callable<Integer> {
 
     @Option(names = "--output", defaultValue = "demo", description = "folder to write model/ and data/ into (default: ${DEFAULT-VALUE})")
     Path output;
+    @Option(names = "--overwrite", description = "replace an existing --output, if it is empty or a finished demo output")
+    boolean overwrite;
     @Option(names = "--rows", defaultValue = "240", description = "dataset rows (default: ${DEFAULT-VALUE})")
     int rows;
     @Option(names = "--seed", defaultValue = "7", description = "seed for weights and data (default: ${DEFAULT-VALUE})")
@@ -52,6 +55,7 @@ public final class DemoCommand implements Callable<Integer> {
         if (rows < 3) {
             throw new IllegalArgumentException("--rows must be >= 3: " + rows);
         }
+        OutputGuard.prepareLocal(output, overwrite, "demo", java.util.List.of(), OutputGuard.hasAll("model/config.json", "data/questions.jsonl"));
         PrintWriter out = spec.commandLine().getOut();
         Path model = output.resolve("model");
         DemoModel.write(model, seed);

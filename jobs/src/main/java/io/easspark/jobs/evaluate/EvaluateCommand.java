@@ -1,5 +1,6 @@
 package io.easspark.jobs.evaluate;
 
+import io.easspark.jobs.output.OutputGuard;
 import io.easspark.jobs.infer.AnsweringMixin;
 import io.easspark.jobs.infer.InputMixin;
 import io.easspark.jobs.spark.LocalSpark;
@@ -43,11 +44,16 @@ public final class EvaluateCommand implements Callable<Integer> {
     List<String> categoryCols = new ArrayList<>();
     @Option(names = "--output", required = true, description = "local folder for results.parquet, report.md and the charts")
     Path output;
+    @Option(names = "--overwrite", description = "replace an existing --output, if it is empty or a finished evaluate output")
+    boolean overwrite;
 
     @Override
     public Integer call() throws Exception {
         EvaluateJob.Options o = new EvaluateJob.Options(answering.apply(in.builder(answering.model(), output.toString()))
                 .previewRows(0).build(), answerCol, plans, answers, subjectCol, gradeCol, categoryCols, output);
+        OutputGuard.prepareLocal(output, overwrite, "evaluate", List.of(new OutputGuard.Read("--input", in.input()),
+                new OutputGuard.Read("--image-root", in.imageRoot()), new OutputGuard.Read("--model", answering.model()),
+                new OutputGuard.Read("--answers", answers)), OutputGuard.hasAll("report.md", "results.parquet"));
         SparkSession spark = LocalSpark.session(answering.master(), "eas-evaluate");
         try {
             EvaluateJob.run(spark, o, spec.commandLine().getOut());

@@ -40,6 +40,11 @@ public final class InputMixin {
         return input;
     }
 
+    /** --image-root as given, or null. */
+    public String imageRoot() {
+        return imageRoot;
+    }
+
     public InferOptions.Builder builder(String model, String output) {
         return InferOptions.builder(input, model, output).inputFormat(inputFormat).imageRoot(imageRoot).idCol(idCol)
                 .imageCol(imageColumn()).questionCol(questionCol).contextCol(contextColumn()).optionsCol(blankToNull(optionsCol))
