@@ -17,6 +17,7 @@ import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.Path;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
+import org.apache.spark.storage.StorageLevel;
 
 /**
  * Lines Spark could not parse (a truncated or non-UTF-8 JSON line, a CSV row with the wrong number of columns):
@@ -43,26 +44,26 @@ final class MalformedLines {
         if (!cols.contains(CORRUPT)) {
             return new Result(raw, 0);
         }
-        // Spark refuses a query of raw JSON/CSV that reads only the corrupt column: read one data column with it
-        String other = cols.stream().filter(c -> !c.equals(CORRUPT)).findFirst().orElse(null);
-        Dataset<Row> source = other == null ? raw.cache() : raw;
-        Dataset<Row> bad = (other == null ? source.select(col(CORRUPT)) : source.select(col(CORRUPT), col("`" + other + "`")))
-                .where(col(CORRUPT).isNotNull()).withColumn("file", input_file_name());
-        long count = bad.count();
-        Dataset<Row> good = raw.where(col(CORRUPT).isNull()).drop(CORRUPT);
-        if (count == 0) {
-            return new Result(good, 0);
+        // Spark refuses a query of raw JSON/CSV that reads only the corrupt column (as a count of bad lines would):
+        // the lines are parsed once with every column, kept (spilling to disk) for the two questions asked of them
+        Dataset<Row> parsed = raw.withColumn("_input_file", input_file_name()).persist(StorageLevel.MEMORY_AND_DISK());
+        try {
+            Dataset<Row> bad = parsed.where(col(CORRUPT).isNotNull());
+            long count = bad.count();
+            if (count == 0 || skip) {
+                return new Result(raw.where(col(CORRUPT).isNull()).drop(CORRUPT), count);
+            }
+            List<Row> first = bad.select("_input_file", CORRUPT).limit(NAMED).collectAsList();
+            String file = first.get(0).getString(0);
+            Set<String> texts = first.stream().filter(r -> r.getString(0).equals(file)).map(r -> strip(r.getString(1)))
+                    .collect(Collectors.toSet());
+            long line = firstLine(conf, file, texts);
+            throw new IllegalArgumentException(String.format(Locale.ROOT, "--input: %d malformed line%s (not one JSON object in UTF-8, "
+                    + "or a CSV row with the wrong number of columns), the first in %s%s; fix %s or give --on-malformed skip to answer "
+                    + "the rest", count, count == 1 ? "" : "s", file, line > 0 ? " line " + line : "", count == 1 ? "it" : "them"));
+        } finally {
+            parsed.unpersist();
         }
-        if (skip) {
-            return new Result(good, count);
-        }
-        List<Row> first = bad.select("file", CORRUPT).limit(NAMED).collectAsList();
-        String file = first.get(0).getString(0);
-        Set<String> texts = first.stream().filter(r -> r.getString(0).equals(file)).map(r -> strip(r.getString(1))).collect(Collectors.toSet());
-        long line = firstLine(conf, file, texts);
-        throw new IllegalArgumentException(String.format(Locale.ROOT, "--input: %d malformed line%s (not one JSON object in UTF-8, or a CSV "
-                + "row with the wrong number of columns), the first in %s%s; fix %s or give --on-malformed skip to answer the rest",
-                count, count == 1 ? "" : "s", file, line > 0 ? " line " + line : "", count == 1 ? "it" : "them"));
     }
 
     /** The 1-based number of the first line of {@code file} whose text is one of {@code texts}; 0 when none matches. */
