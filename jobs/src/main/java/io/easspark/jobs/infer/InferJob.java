@@ -170,7 +170,9 @@ public final class InferJob {
             try (ProgressReporter progress = new ProgressReporter(spark.sparkContext(), counters, todoRows, o.progressSeconds(), out)) {
                 writer.parquet(stage.staging().toString());
             } catch (RuntimeException e) {
-                fs.delete(stage.staging(), true); // a failed job's files are never published; a killed one's, --resume removes
+                // a failed job's files are never published (a killed one's, --resume removes); a folder this run
+                // created goes entirely, so the same command can simply be run again
+                fs.delete(target.exists() ? stage.staging() : output, true);
                 throw e;
             }
             stage.publish();

@@ -112,8 +112,9 @@ public final class OutputGuard {
      */
     public static void prepareLocal(java.nio.file.Path output, boolean overwrite, String command, List<Read> reads, Finished finished)
             throws IOException {
-        Checked c = check(new Configuration(), "--output", output.toAbsolutePath().toUri().toString(), reads,
-                overwrite ? Existing.OVERWRITE : Existing.REFUSE, command, finished);
+        Configuration conf = new Configuration();
+        conf.set("fs.defaultFS", "file:///"); // the output is a java.nio path: local, whatever core-site.xml says
+        Checked c = check(conf, "--output", output.toString(), reads, overwrite ? Existing.OVERWRITE : Existing.REFUSE, command, finished);
         clear(c);
     }
 
