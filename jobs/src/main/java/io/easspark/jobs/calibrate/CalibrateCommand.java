@@ -1,7 +1,7 @@
 package io.easspark.jobs.calibrate;
 
-import io.easspark.jobs.output.OutputGuard;
 import io.easspark.jobs.infer.InputMixin;
+import io.easspark.jobs.output.OutputGuard;
 import io.easspark.jobs.spark.LocalSpark;
 import java.nio.file.Path;
 import java.util.List;

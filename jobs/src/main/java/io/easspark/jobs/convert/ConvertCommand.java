@@ -1,7 +1,7 @@
 package io.easspark.jobs.convert;
 
-import io.easspark.jobs.output.OutputGuard;
 import io.easspark.engine.model.LavinConfig;
+import io.easspark.jobs.output.OutputGuard;
 import io.easspark.loader.convert.CheckpointTensors;
 import io.easspark.loader.convert.ClipImport;
 import io.easspark.loader.convert.EasAdapterImport;

@@ -1,8 +1,8 @@
 package io.easspark.jobs.demo;
 
-import io.easspark.jobs.output.OutputGuard;
 import com.google.gson.JsonArray;
 import com.google.gson.JsonObject;
+import io.easspark.jobs.output.OutputGuard;
 import io.easspark.loader.nativeformat.DemoModel;
 import java.awt.Color;
 import java.awt.Graphics2D;

@@ -1,8 +1,8 @@
 package io.easspark.jobs.evaluate;
 
-import io.easspark.jobs.output.OutputGuard;
 import io.easspark.jobs.infer.AnsweringMixin;
 import io.easspark.jobs.infer.InputMixin;
+import io.easspark.jobs.output.OutputGuard;
 import io.easspark.jobs.spark.LocalSpark;
 import java.nio.file.Path;
 import java.util.ArrayList;

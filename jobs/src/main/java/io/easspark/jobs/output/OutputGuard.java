@@ -160,7 +160,7 @@ public final class OutputGuard {
         return new Path(real.toUri());
     }
 
-    /** A glob's fixed prefix: {@code data/2024-*&#47;q.jsonl} reads under {@code data}. */
+    /** A glob's fixed folder: {@code data/2024-*&#47;q.jsonl} reads under {@code data}, {@code *.jsonl} under the working folder. */
     static String globFree(String location) {
         int at = -1;
         for (char c : new char[] {'*', '?', '[', '{'}) {
@@ -173,7 +173,7 @@ public final class OutputGuard {
             return location;
         }
         int slash = location.lastIndexOf('/', at);
-        return slash <= 0 ? "/" : location.substring(0, slash);
+        return slash < 0 ? "." : slash == 0 ? "/" : location.substring(0, slash);
     }
 
     private static boolean sameFileSystem(Path a, Path b) {

@@ -95,8 +95,8 @@ class ResumeAfterCrashTest {
 
         String out = run(options(demo.resolve("data/questions.jsonl"), output).resume(true).build());
 
-        assertThat(out).contains("resume: removed _temporary", "resume: 10 of 24 input rows already in");
         assertThat(outputIds(output)).containsExactlyElementsOf(inputIds);
+        assertThat(out).contains("resume: removed _temporary", "resume: 10 of 24 input rows already in");
         assertThat(output.resolve("_temporary")).doesNotExist();
         assertThat(output.resolve("_SUCCESS")).exists();
     }
