@@ -1,9 +1,9 @@
 """Airflow DAG: label the day's new questions with eas-spark every night at 02:00.
 
 The task runs `eas infer --resume` through spark-submit: it answers only the input rows whose id is not yet in the
-output and appends their answers. That makes Airflow's retries safe and cheap: a retry after a failed append skips
-every row already in the output, and a retried Spark task never duplicates rows. (If the very first run fails, it
-leaves an output folder without `_SUCCESS`, which --resume refuses: remove it before the next run.)
+output and appends their answers. That makes Airflow's retries safe and cheap: a retry after a failed or killed
+append skips every row already in the output and never duplicates one (each run stages its files under
+`_staging/<run>` and moves finished files in; --resume removes what a killed run left; deploy/README.md).
 
 Needs the `apache-airflow-providers-apache-spark` package and a Spark connection (`spark_default` here) whose host
 is the master (`yarn`, `spark://host:7077` or `k8s://https://...`) and whose extras give the deploy mode and, if

@@ -2,9 +2,10 @@
 # Nightly labelling of a growing question set: `eas infer --resume` reads the ids already in OUTPUT, answers only
 # the input rows whose id is missing there, and appends their answers. Rows answered on earlier nights are neither
 # recomputed nor rewritten, so a night's cost follows the rows added since the last run, and a failed append is
-# finished by the next night (a retried task never duplicates rows). On the first night OUTPUT does not exist yet
-# and every row is answered; if that first run fails, remove the OUTPUT folder it left (it has no _SUCCESS marker,
-# and --resume refuses it). Called by deploy/schedule/nightly-label.cron; arguments go to `eas infer`.
+# finished by the next night, whatever a killed run left: each run writes into its own OUTPUT/_staging/<run> folder
+# and moves finished files in one by one, and --resume first removes what a killed run left (deploy/README.md). On
+# the first night OUTPUT does not exist yet and every row is answered. Exit 3: the output was written but no row was
+# ok. Called by deploy/schedule/nightly-label.cron; arguments go to `eas infer`.
 #
 # cron starts jobs with an almost empty environment, so settings come from EAS_ENV_FILE
 # [/etc/eas/nightly-label.env] when it exists (KEY=value lines, read by bash), then from defaults:

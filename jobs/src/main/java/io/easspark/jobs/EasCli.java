@@ -8,19 +8,25 @@ import io.easspark.jobs.evaluate.EvaluateCommand;
 import io.easspark.jobs.infer.InferBench;
 import io.easspark.jobs.infer.ImageResolver;
 import io.easspark.jobs.infer.InferCommand;
+import io.easspark.jobs.infer.RowsNotAnsweredException;
 import java.io.PrintWriter;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
-/** {@code eas <command>}: the entry point of the jobs jar. Exit codes: 0 ok, 1 failure, 2 bad input. */
+/** {@code eas <command>}: the entry point of the jobs jar. Exit codes: 0 ok, 1 failure, 2 bad input, 3 rows not answered. */
 @Command(name = "eas", mixinStandardHelpOptions = true, version = "eas-spark 0.1.0",
         description = "eas-spark: LaVIN-EAS batch inference tools.",
+        exitCodeListHeading = "Exit codes:%n",
+        exitCodeList = {"0:done", "1:the job failed", "2:bad arguments or input, refused before anything is written",
+            "3:infer wrote its output, but no row is ok or more than --max-error-fraction are not"},
         subcommands = {InferCommand.class, EvaluateCommand.class, CalibrateCommand.class, DemoCommand.class, ConvertCommand.class, InferBench.class, CalibrateBench.class, CommandLine.HelpCommand.class})
 public final class EasCli {
 
     public static final int OK = 0;
     public static final int FAILED = 1;
     public static final int BAD_INPUT = 2;
+    /** The output is written but a scheduler should not call the run a success (RowsNotAnsweredException). */
+    public static final int ROWS_NOT_ANSWERED = 3;
 
     public static void main(String[] args) {
         // logging goes through Spark's log4j2 binding, configured by log4j2.properties in this jar (or conf/)
@@ -35,7 +41,7 @@ public final class EasCli {
         CommandLine cmd = new CommandLine(new EasCli());
         cmd.setOut(out);
         cmd.setErr(err);
-        cmd.setExitCodeExceptionMapper(e -> e instanceof IllegalArgumentException ? BAD_INPUT : FAILED);
+        cmd.setExitCodeExceptionMapper(EasCli::exitCode);
         cmd.setParameterExceptionHandler((e, a) -> {
             // short usage errors: the problem and where to look, not the whole help page
             e.getCommandLine().getErr().println("eas: " + e.getMessage());
@@ -47,9 +53,13 @@ public final class EasCli {
             if (Boolean.getBoolean("eas.debug")) {
                 e.printStackTrace(c.getErr());
             }
-            return e instanceof IllegalArgumentException ? BAD_INPUT : FAILED;
+            return exitCode(e);
         });
         return cmd.execute(args);
+    }
+
+    static int exitCode(Throwable e) {
+        return e instanceof RowsNotAnsweredException ? ROWS_NOT_ANSWERED : e instanceof IllegalArgumentException ? BAD_INPUT : FAILED;
     }
 
     /**

@@ -1,9 +1,11 @@
 package io.easspark.jobs.calibrate;
 
 import io.easspark.jobs.infer.InputMixin;
+import io.easspark.jobs.output.OutputGuard;
 import io.easspark.jobs.spark.LocalSpark;
 import io.easspark.udf.AnswerRequest;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.concurrent.Callable;
 import org.apache.spark.sql.SparkSession;
 import picocli.CommandLine.Command;
@@ -52,6 +54,8 @@ public final class CalibrateCommand implements Callable<Integer> {
     String master;
     @Option(names = "--output", required = true, description = "local folder for skip_plan.json, curve.md and curve.png")
     Path output;
+    @Option(names = "--overwrite", description = "replace an existing --output, if it is empty or a finished calibrate output")
+    boolean overwrite;
 
     @Override
     public Integer call() throws Exception {
@@ -60,6 +64,9 @@ public final class CalibrateCommand implements Callable<Integer> {
                 .promptFormat(promptFormat).device(device).build(LocalSpark.hadoopConf()), answerCol, strategy, k, maxK, rounds,
                 plansPerRound, lr, seed, output);
         o.check();
+        OutputGuard.prepareLocal(output, overwrite, "calibrate", List.of(new OutputGuard.Read("--input", in.input()),
+                new OutputGuard.Read("--image-root", in.imageRoot()), new OutputGuard.Read("--model", model)),
+                OutputGuard.hasAll("skip_plan.json"));
         SparkSession spark = LocalSpark.session(master, "eas-calibrate");
         try {
             CalibrateJob.run(spark, o, spec.commandLine().getOut());

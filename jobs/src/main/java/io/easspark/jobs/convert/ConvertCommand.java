@@ -1,6 +1,7 @@
 package io.easspark.jobs.convert;
 
 import io.easspark.engine.model.LavinConfig;
+import io.easspark.jobs.output.OutputGuard;
 import io.easspark.loader.convert.CheckpointTensors;
 import io.easspark.loader.convert.ClipImport;
 import io.easspark.loader.convert.EasAdapterImport;
@@ -67,10 +68,15 @@ public final class ConvertCommand implements Callable<Integer> {
     int visionHeadDim;
     @Option(names = "--output", required = true, paramLabel = "DIR", description = "native model directory to write (local)")
     Path output;
+    @Option(names = "--overwrite", description = "replace an existing --output, if it is empty or a finished convert output")
+    boolean overwrite;
 
     @Override
     public Integer call() throws Exception {
         PrintWriter out = spec.commandLine().getOut();
+        OutputGuard.prepareLocal(output, overwrite, "convert", List.of(new OutputGuard.Read("--llama", llama),
+                new OutputGuard.Read("--adapter", adapter), new OutputGuard.Read("--clip", clip), new OutputGuard.Read("--tokenizer", tokenizer)),
+                OutputGuard.hasAll(NativeModelWriter.CONFIG, NativeModelWriter.WEIGHTS));
         Configuration conf = new Configuration();
         List<CheckpointTensors> shards = new ArrayList<>();
         org.apache.hadoop.fs.Path llamaDir = new org.apache.hadoop.fs.Path(llama);

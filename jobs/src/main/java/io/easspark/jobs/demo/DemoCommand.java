@@ -2,6 +2,7 @@ package io.easspark.jobs.demo;
 
 import com.google.gson.JsonArray;
 import com.google.gson.JsonObject;
+import io.easspark.jobs.output.OutputGuard;
 import io.easspark.loader.nativeformat.DemoModel;
 import java.awt.Color;
 import java.awt.Graphics2D;
@@ -42,6 +43,8 @@ public final class DemoCommand implements Callable<Integer> {
 
     @Option(names = "--output", defaultValue = "demo", description = "folder to write model/ and data/ into (default: ${DEFAULT-VALUE})")
     Path output;
+    @Option(names = "--overwrite", description = "replace an existing --output, if it is empty or a finished demo output")
+    boolean overwrite;
     @Option(names = "--rows", defaultValue = "240", description = "dataset rows (default: ${DEFAULT-VALUE})")
     int rows;
     @Option(names = "--seed", defaultValue = "7", description = "seed for weights and data (default: ${DEFAULT-VALUE})")
@@ -50,6 +53,10 @@ public final class DemoCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         PrintWriter out = spec.commandLine().getOut();
+        if (rows < 3) {
+            throw new IllegalArgumentException("--rows must be >= 3: " + rows);
+        }
+        OutputGuard.prepareLocal(output, overwrite, "demo", java.util.List.of(), OutputGuard.hasAll("model/config.json", "data/questions.jsonl"));
         write(output, rows, seed);
         out.println("demo: wrote model to " + output.resolve("model") + " and " + rows + " rows to "
                 + output.resolve("data").resolve("questions.jsonl"));

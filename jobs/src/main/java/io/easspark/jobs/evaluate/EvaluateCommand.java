@@ -4,6 +4,7 @@ import io.easspark.engine.eas.SkipPlan;
 import io.easspark.jobs.infer.AnsweringMixin;
 import io.easspark.jobs.infer.InferOptions;
 import io.easspark.jobs.infer.InputMixin;
+import io.easspark.jobs.output.OutputGuard;
 import io.easspark.jobs.spark.LocalSpark;
 import io.easspark.loader.cache.ModelSpec;
 import io.easspark.loader.nativeformat.NativeModelDirectory;
@@ -49,10 +50,15 @@ public final class EvaluateCommand implements Callable<Integer> {
     List<String> categoryCols = new ArrayList<>();
     @Option(names = "--output", required = true, description = "local folder for results.parquet, report.md and the charts")
     Path output;
+    @Option(names = "--overwrite", description = "replace an existing --output, if it is empty or a finished evaluate output")
+    boolean overwrite;
 
     @Override
     public Integer call() throws Exception {
         EvaluateJob.Options o = options(LocalSpark.hadoopConf()); // every flag checked before Spark starts
+        OutputGuard.prepareLocal(output, overwrite, "evaluate", List.of(new OutputGuard.Read("--input", in.input()),
+                new OutputGuard.Read("--image-root", in.imageRoot()), new OutputGuard.Read("--model", answering.model()),
+                new OutputGuard.Read("--answers", answers)), OutputGuard.hasAll("report.md", "results.parquet"));
         SparkSession spark = LocalSpark.session(answering.master(), "eas-evaluate");
         try {
             EvaluateJob.run(spark, o, spec.commandLine().getOut());

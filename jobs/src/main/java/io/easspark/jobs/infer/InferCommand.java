@@ -17,7 +17,9 @@ import picocli.CommandLine.Spec;
         description = {"Answer image-question rows with a LaVIN-EAS model on Spark; one output row per input row (Parquet).",
             "Row problems (missing or corrupt image, empty question, over-long prompt) become a status on that row."},
         exitCodeListHeading = "Exit codes:%n",
-        exitCodeList = {"0:every row written", "1:the job failed", "2:bad arguments, model or input columns (checked before any task runs)"})
+        exitCodeList = {"0:every row written", "1:the job failed (or the written output did not hold each input id once)",
+            "2:bad arguments, model, input columns, malformed lines, repeated ids or an unsafe --output (checked before any task runs)",
+            "3:the output is written, but no row is ok, or more than --max-error-fraction of the rows are not"})
 public final class InferCommand implements Callable<Integer> {
 
     @Spec
@@ -35,8 +37,16 @@ public final class InferCommand implements Callable<Integer> {
     double topP;
     @Option(names = "--seed", defaultValue = "" + AnswerRequest.DEFAULT_SEED, description = "sampling seed (default: ${DEFAULT-VALUE})")
     long seed;
-    @Option(names = "--output", required = true, description = "answers (Parquet, any Hadoop URI); overwritten unless --resume")
+    @Option(names = "--output", required = true, description = "answers (Parquet, any Hadoop URI); must not exist unless --overwrite or --resume")
     String output;
+    @Option(names = "--overwrite", description = "replace an existing --output, if it is empty or a finished infer output")
+    boolean overwrite;
+    @Option(names = "--on-malformed", defaultValue = "fail", description = "a malformed input line: fail (naming file and line) or skip it (default: ${DEFAULT-VALUE})")
+    String onMalformed;
+    @Option(names = "--allow-duplicate-ids", description = "answer rows whose id repeats instead of failing (--resume and evaluate cannot tell them apart)")
+    boolean allowDuplicateIds;
+    @Option(names = "--max-error-fraction", defaultValue = "1", description = "exit 3 when more than this share of the rows is not ok, after writing (default: ${DEFAULT-VALUE})")
+    double maxErrorFraction;
     @Option(names = "--partition-by", description = "partition the output by this column: an output column (e.g. status) or an input column, carried over")
     String partitionBy;
     @Option(names = "--resume", description = "answer only the ids missing from an existing --output and append them")
@@ -48,9 +58,17 @@ public final class InferCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         // every flag is parsed and checked (model directory and plan included) before Spark starts
         InferOptions o = options(LocalSpark.hadoopConf(), spec.commandLine().getOut());
+        if (overwrite && resume) {
+            throw new IllegalArgumentException("--overwrite and --resume contradict each other: give one");
+        }
+        RunPolicy policy = new RunPolicy(overwrite, RunPolicy.parseOnMalformed(onMalformed), allowDuplicateIds, maxErrorFraction);
+        if (InferOutput.isLocal(o.output())) {
+            // before the SparkSession starts (seconds); a remote output is checked with Spark's Hadoop settings in run
+            InferOutput.guard(LocalSpark.hadoopConf(), o, policy);
+        }
         SparkSession spark = LocalSpark.session(answering.master(), "eas-infer");
         try {
-            InferJob.run(spark, o, spec.commandLine().getOut());
+            InferJob.run(spark, o, policy, spec.commandLine().getOut());
             return 0;
         } finally {
             spark.stop();

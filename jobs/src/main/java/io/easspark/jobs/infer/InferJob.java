@@ -2,6 +2,7 @@ package io.easspark.jobs.infer;
 
 import static org.apache.spark.sql.functions.col;
 import static org.apache.spark.sql.functions.count;
+import static org.apache.spark.sql.functions.countDistinct;
 import static org.apache.spark.sql.functions.when;
 import static org.apache.spark.sql.functions.lit;
 import static org.apache.spark.sql.functions.split;
@@ -9,6 +10,8 @@ import static org.apache.spark.sql.functions.split;
 import io.easspark.engine.RowStatus;
 import io.easspark.engine.eas.SkipPlan;
 import io.easspark.loader.cache.DeviceRequest;
+import io.easspark.jobs.output.OutputGuard;
+import io.easspark.jobs.output.StagedOutput;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.util.ArrayList;
@@ -20,6 +23,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.function.UnaryOperator;
 import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.FileStatus;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
 import org.apache.spark.api.java.function.MapPartitionsFunction;
@@ -51,17 +55,23 @@ public final class InferJob {
      * @param inputRows rows in the input
      * @param answeredRows rows this run answered (all of them, or those --resume found missing)
      * @param outputRows rows in the output afterwards
+     * @param skippedLines malformed input lines left out ({@code --on-malformed skip})
      */
     public record Summary(long inputRows, long answeredRows, long outputRows, Map<String, Long> byStatus, long promptTokens,
-                          long generatedTokens, double seconds) {
+                          long generatedTokens, double seconds, long skippedLines) {
     }
 
     private InferJob() {
     }
 
-    /** Runs a checked request ({@link InferOptions.Builder#build}); only what needs Spark is checked here. */
+    /** A run with {@link RunPolicy#library()}: a finished output of an earlier run is replaced. */
     public static Summary run(SparkSession spark, InferOptions o, PrintWriter out) throws IOException {
-        return run(spark, o, out, UnaryOperator.identity());
+        return run(spark, o, RunPolicy.library(), out);
+    }
+
+    /** Runs a checked request ({@link InferOptions.Builder#build}); only what needs Spark is checked here. */
+    public static Summary run(SparkSession spark, InferOptions o, RunPolicy policy, PrintWriter out) throws IOException {
+        return run(spark, o, policy, out, UnaryOperator.identity());
     }
 
     /**
@@ -69,16 +79,23 @@ public final class InferJob {
      */
     static Summary run(SparkSession spark, InferOptions o, PrintWriter out, UnaryOperator<MapPartitionsFunction<Row, Row>> tasks)
             throws IOException {
+        return run(spark, o, RunPolicy.library(), out, tasks);
+    }
+
+    static Summary run(SparkSession spark, InferOptions o, RunPolicy policy, PrintWriter out,
+                       UnaryOperator<MapPartitionsFunction<Row, Row>> tasks) throws IOException {
         long t0 = System.nanoTime();
         Configuration conf = spark.sparkContext().hadoopConfiguration();
+        // first of all: nothing below may touch an output that is, holds or lies inside what the run reads
+        OutputGuard.Checked target = InferOutput.guard(conf, o, policy);
         SkipPlan plan = o.plan();
         if (o.request().model().device() == DeviceRequest.GPU && !spark.conf().contains("spark.executor.resource.gpu.amount")
                 && !spark.conf().contains("spark.driver.resource.gpu.amount")) {
             throw new IllegalArgumentException("--device gpu, but this Spark application requests no GPUs: set "
                     + "spark.executor.resource.gpu.amount, spark.task.resource.gpu.amount and a discovery script (deploy/README.md)");
         }
-        Dataset<Row> raw = read(spark, o.in());
-        Dataset<Row> questions = canonical(raw, o);
+        MalformedLines.Result parsed = MalformedLines.apply(read(spark, o.in()), policy.skipMalformed(), conf);
+        Dataset<Row> questions = canonical(parsed.rows(), o);
         boolean carry = o.partitionBy() != null && !Arrays.asList(OutputSchema.SCHEMA.fieldNames()).contains(o.partitionBy());
         // one pass: the row count, and ids that could not key an output row (the output's id is never null)
         Row counts = questions.agg(count(lit(1)), count(when(col("id").isNull(), lit(1)))).first();
@@ -87,11 +104,35 @@ public final class InferJob {
             throw new IllegalArgumentException("--id-col " + o.idCol() + " is null in " + counts.getLong(1) + " of " + inputRows
                     + " input rows: every row needs an id so its answer can be found (and --resume can skip it)");
         }
+        if (parsed.skipped() > 0) {
+            out.printf(Locale.ROOT, "infer: skipped %d malformed input line(s) (--on-malformed skip); answering the other %d rows%n",
+                    parsed.skipped(), inputRows);
+        }
+        if (!policy.allowDuplicateIds()) {
+            requireDistinctIds(questions, o);
+        }
         Dataset<Row> todo = questions;
         long todoRows = inputRows;
-        boolean appending = o.resume() && outputExists(conf, o.output());
+        FileSystem fs = target.fs();
+        Path output = target.path();
+        boolean appending = false;
+        long previousRows = 0;
+        if (o.resume() && target.exists()) {
+            InferOutput.requireResumable(fs, output, o.output());
+            // what a killed run left is never merged: its ids are answered again instead (StagedOutput)
+            List<String> stale = StagedOutput.removeStale(fs, output);
+            if (!stale.isEmpty()) {
+                out.println("resume: removed " + String.join(" and ", stale) + " left in " + o.output() + " by a run that did not finish");
+            }
+            appending = InferOutput.hasVisible(fs, output);
+        } else if (target.exists() && InferOutput.hasVisible(fs, output)) {
+            out.println("infer: --overwrite: replacing the finished output " + o.output());
+            OutputGuard.clear(target);
+        }
         if (appending) {
-            Dataset<Row> done = spark.read().parquet(o.output()).select("id").distinct();
+            Dataset<Row> done = spark.read().parquet(output.toString()).select("id");
+            previousRows = done.count();
+            done = done.distinct();
             todo = questions.join(done, questions.col("id").equalTo(done.col("id")), "left_anti");
             todoRows = todo.count();
             out.printf(Locale.ROOT, "resume: %d of %d input rows already in %s; answering the other %d%n", inputRows - todoRows,
@@ -109,17 +150,26 @@ public final class InferJob {
             out.printf(Locale.ROOT, "infer: answering %d rows with %s (plan %s, batch %d, %s)%n", todoRows, o.model(), plan,
                     o.batchSize(), "cross-task batching " + o.crossTaskBatching().cliName());
             out.flush();
-            DataFrameWriter<Row> writer = answers.write().mode(appending ? SaveMode.Append : SaveMode.Overwrite);
+            // Spark writes into this run's own staging folder; the finished files are then moved in (StagedOutput)
+            StagedOutput stage = StagedOutput.begin(fs, output);
+            DataFrameWriter<Row> writer = answers.write().mode(SaveMode.ErrorIfExists);
             if (o.partitionBy() != null) {
                 writer = writer.partitionBy(o.partitionBy());
             }
             try (ProgressReporter progress = new ProgressReporter(spark.sparkContext(), counters, todoRows, o.progressSeconds(), out)) {
-                writer.parquet(o.output());
+                writer.parquet(stage.staging().toString());
+            } catch (RuntimeException e) {
+                // a failed job's files are never published (a killed one's, --resume removes); a folder this run
+                // created goes entirely, so the same command can simply be run again
+                fs.delete(target.exists() ? stage.staging() : output, true);
+                throw e;
             }
+            stage.publish();
         }
 
-        Dataset<Row> written = spark.read().parquet(o.output());
-        long outputRows = written.count();
+        Dataset<Row> written = spark.read().parquet(output.toString());
+        Row check = written.agg(count(lit(1)), countDistinct(col("id"))).first();
+        long outputRows = check.getLong(0);
         Map<String, Long> finished = counters.finished();
         Map<String, Long> byStatus = new LinkedHashMap<>();
         for (RowStatus s : RowStatus.values()) {
@@ -127,7 +177,7 @@ public final class InferJob {
         }
         double s = (System.nanoTime() - t0) / 1e9;
         Summary summary = new Summary(inputRows, JobCounters.rowsIn(finished), outputRows, byStatus, finished.get("prompt_tokens"),
-                finished.get("generated_tokens"), s);
+                finished.get("generated_tokens"), s, parsed.skipped());
         printSummary(out, o, plan, summary);
         if (o.previewRows() > 0) {
             preview(out, written, o.previewRows());
@@ -135,10 +185,56 @@ public final class InferJob {
         if (summary.answeredRows() != todoRows) {
             throw new IllegalStateException("answered " + summary.answeredRows() + " rows but " + todoRows + " were to answer");
         }
-        if (!o.resume() && outputRows != inputRows) {
-            throw new IllegalStateException("output has " + outputRows + " rows but the input has " + inputRows);
-        }
+        verify(o, policy, questions, written, outputRows, check.getLong(1), previousRows + summary.answeredRows());
+        requireAnswered(o, policy, summary);
         return summary;
+    }
+
+    /**
+     * After every write: each input id is in the output, the output has the rows this and earlier runs wrote, and
+     * (unless --allow-duplicate-ids) no id twice. A mismatch means rows were lost or duplicated: exit 1, never 0.
+     */
+    private static void verify(InferOptions o, RunPolicy policy, Dataset<Row> questions, Dataset<Row> written, long outputRows,
+                               long distinctIds, long expectedRows) {
+        long missing = questions.select("id").distinct().join(written.select("id").distinct(), "id", "left_anti").count() ;
+        boolean duplicated = !policy.allowDuplicateIds() && distinctIds != outputRows;
+        if (missing > 0 || duplicated || outputRows != expectedRows) {
+            throw new IllegalStateException(String.format(Locale.ROOT, "output check failed for %s: %d rows, %d distinct ids, %d input ids "
+                    + "missing, expected %d rows (earlier runs' plus this run's); the output is not one row per input id", o.output(),
+                    outputRows, distinctIds, missing, expectedRows));
+        }
+    }
+
+    /** Exit code 3 for a scheduler: the output is written, but none (or too few) of this run's rows came out ok. */
+    private static void requireAnswered(InferOptions o, RunPolicy policy, Summary r) {
+        long answered = r.answeredRows();
+        long ok = r.byStatus().getOrDefault(RowStatus.OK.columnValue(), 0L);
+        if (answered == 0) {
+            return;
+        }
+        String statuses = r.byStatus().entrySet().stream().filter(e -> e.getValue() > 0 && !e.getKey().equals(RowStatus.OK.columnValue()))
+                .map(e -> e.getValue() + " " + e.getKey()).collect(java.util.stream.Collectors.joining(", "));
+        if (ok == 0) {
+            throw new RowsNotAnsweredException("none of the " + answered + " rows answered is ok (" + statuses + "); the output "
+                    + o.output() + " is written: check --image-root and the input's columns");
+        }
+        if (answered - ok > policy.maxErrorFraction() * answered) {
+            throw new RowsNotAnsweredException(String.format(Locale.ROOT, "%d of %d rows answered are not ok (%s), more than "
+                    + "--max-error-fraction %s; the output %s is written", answered - ok, answered, statuses, policy.maxErrorFraction(), o.output()));
+        }
+    }
+
+    /** Ids key the output (--resume, evaluate's join): repeated ones fail before any task, naming the first few. */
+    private static void requireDistinctIds(Dataset<Row> questions, InferOptions o) {
+        Dataset<Row> repeated = questions.groupBy("id").count().where(col("count").gt(1));
+        List<Row> first = repeated.orderBy("id").limit(3).collectAsList();
+        if (first.isEmpty()) {
+            return;
+        }
+        long n = repeated.count();
+        String named = first.stream().map(r -> r.getString(0) + " (" + r.getLong(1) + " times)").collect(java.util.stream.Collectors.joining(", "));
+        throw new IllegalArgumentException("--id-col " + o.idCol() + ": " + n + " id" + (n == 1 ? "" : "s") + " repeat in --input, e.g. " + named
+                + "; ids must be unique for --resume and evaluate: fix the input or give --allow-duplicate-ids");
     }
 
     private static void printSummary(PrintWriter out, InferOptions o, SkipPlan plan, Summary r) {
@@ -163,27 +259,15 @@ public final class InferJob {
         out.flush();
     }
 
-    /** An output --resume can read: a directory Spark's committer finished (it leaves _SUCCESS). */
-    private static boolean outputExists(Configuration conf, String output) throws IOException {
-        Path p = new Path(output);
-        FileSystem fs = p.getFileSystem(conf);
-        if (!fs.exists(p)) {
-            return false;
-        }
-        if (!fs.exists(new Path(p, "_SUCCESS"))) {
-            throw new IllegalArgumentException("--resume: " + output + " exists but has no _SUCCESS marker (not a finished infer output); "
-                    + "move it away or run without --resume");
-        }
-        return true;
-    }
-
     /** The input as Spark reads it (its format was settled with the flags); a missing path is a bad argument. */
     public static Dataset<Row> read(SparkSession spark, InputSpec o) {
+        requireInput(spark, o.input());
         try {
             return switch (o.format()) {
                 case PARQUET -> spark.read().parquet(o.input());
-                case JSON -> spark.read().json(o.input());
-                case CSV -> spark.read().option("header", "true").option("multiLine", "true").option("escape", "\"").csv(o.input());
+                // PERMISSIVE (Spark's default): an unparsable line becomes a row with only _corrupt_record set
+                case JSON -> spark.read().option("mode", "PERMISSIVE").json(o.input());
+                case CSV -> csv(spark, o.input());
             };
         } catch (Exception e) {
             // Spark's AnalysisException (a missing path, an unreadable file) is checked in Java's eyes but undeclared
@@ -191,6 +275,36 @@ public final class InferJob {
                 throw new IllegalArgumentException("--input " + o.input() + ": " + e.getMessage(), e);
             }
             throw e;
+        }
+    }
+
+    /**
+     * CSV with the header's columns plus {@code _corrupt_record}: Spark pads or cuts a row with the wrong number of
+     * columns silently unless the schema has that column, which then holds the row's text (MalformedLines).
+     */
+    private static Dataset<Row> csv(SparkSession spark, String input) {
+        org.apache.spark.sql.DataFrameReader reader = spark.read().option("header", "true").option("multiLine", "true")
+                .option("escape", "\"").option("mode", "PERMISSIVE");
+        StructType header = reader.csv(input).schema();
+        if (!Arrays.asList(header.fieldNames()).contains(MalformedLines.CORRUPT)) {
+            header = header.add(MalformedLines.CORRUPT, DataTypes.StringType, true);
+        }
+        return reader.schema(header).option("columnNameOfCorruptRecord", MalformedLines.CORRUPT).csv(input);
+    }
+
+    /**
+     * A missing --input as one line: Spark would also log a stack trace (looking for a metadata folder) before its
+     * own error.
+     */
+    private static void requireInput(SparkSession spark, String input) {
+        Path p = new Path(input);
+        try {
+            FileStatus[] found = p.getFileSystem(spark.sparkContext().hadoopConfiguration()).globStatus(p);
+            if (found == null || found.length == 0) {
+                throw new IllegalArgumentException("--input " + input + " does not exist");
+            }
+        } catch (IOException e) {
+            throw new IllegalArgumentException("--input " + input + " cannot be read: " + e.getMessage(), e);
         }
     }
 

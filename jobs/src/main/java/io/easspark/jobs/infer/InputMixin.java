@@ -39,6 +39,11 @@ public final class InputMixin {
                 maxImageBytes);
     }
 
+    /** --image-root as given, or null. */
+    public String imageRoot() {
+        return imageRoot;
+    }
+
     /** A builder for a run over this input; {@link InferOptions.Builder#build} checks it all, before Spark starts. */
     public InferOptions.Builder builder(String model, String output) {
         return InferOptions.builder(input, model, output).inputFormat(inputFormat).imageRoot(imageRoot).idCol(idCol)

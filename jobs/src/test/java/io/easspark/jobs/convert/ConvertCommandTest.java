@@ -59,10 +59,11 @@ class ConvertCommandTest {
     @Test
     void badInputsExitTwoWithOneLine(@TempDir Path tmp) throws Exception {
         Path src = originals(tmp);
-        CliRun noParams = CliRun.of("convert", "--llama", tmp.toString(), "--adapter", src.resolve("eas_adapter.pth").toString(),
+        Path noParamsDir = java.nio.file.Files.createDirectories(tmp.resolve("no-params"));
+        CliRun noParams = CliRun.of("convert", "--llama", noParamsDir.toString(), "--adapter", src.resolve("eas_adapter.pth").toString(),
                 "--output", tmp.resolve("o").toString());
         assertThat(noParams.exit()).isEqualTo(2);
-        assertThat(noParams.err().strip()).isEqualTo("eas convert: --llama " + tmp + " has no params.json");
+        assertThat(noParams.err().strip()).isEqualTo("eas convert: --llama " + noParamsDir + " has no params.json");
 
         CliRun badPlan = CliRun.of("convert", "--llama", src.toString(), "--adapter", src.resolve("eas_adapter.pth").toString(),
                 "--clip", src.resolve("clip_tiny.pt").toString(), "--visual-tokens", "2", "--vision-head-dim", "16",

@@ -99,7 +99,7 @@ class InferCommandTest {
                 Arguments.of(List.of("--image-col", "options"), "--image-col options must be binary (image bytes) or a string (path)"),
                 Arguments.of(List.of("--options-col", "nope"), "--options-col nope: no such column"),
                 Arguments.of(List.of("--skip-plan", "1-x"), "skip plan"),
-                Arguments.of(List.of("--input", "/nonexistent/q.jsonl"), "--input /nonexistent/q.jsonl: "),
+                Arguments.of(List.of("--input", "/nonexistent/q.jsonl"), "--input /nonexistent/q.jsonl does not exist"),
                 Arguments.of(List.of("--input", "/nonexistent/q.txt"), "cannot tell the format of --input"),
                 Arguments.of(List.of("--batch-size", "many"), "eas: Invalid value for option '--batch-size'"),
                 Arguments.of(List.of("--kv-budget-mib", "-1"), "--kv-budget-mib must be >= 0"),
