@@ -15,8 +15,7 @@ import java.util.Set;
 final class PickleGlobals {
 
     /** The plain-data classes read inertly, for messages and {@code eas convert --help}. */
-    static final String INERT_CLASSES = "argparse.Namespace, collections.OrderedDict/defaultdict, torch.Size/device/dtypes,"
-            + " numpy scalars, dtypes and arrays, pathlib paths, datetime";
+    static final String INERT_CLASSES = ReadOptions.INERT_CLASSES;
 
     private static final Map<String, PickleGlobal> TORCH_SAVE = new HashMap<>();
     private static final Map<String, PickleGlobal> TORCHSCRIPT = new HashMap<>();

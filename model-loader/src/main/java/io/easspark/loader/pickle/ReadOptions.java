@@ -15,6 +15,10 @@ import java.util.TreeSet;
  */
 public record ReadOptions(Set<String> allowedGlobals, boolean allowBroadcastTensors) {
 
+    /** The plain-data classes always read inertly (for messages and {@code eas convert --help}). */
+    public static final String INERT_CLASSES = "argparse.Namespace, collections.OrderedDict/defaultdict, torch.Size/device/dtypes,"
+            + " numpy scalars, dtypes and arrays, pathlib paths, datetime";
+
     /** Nothing beyond the built-in allow-lists; no broadcast tensors. */
     public static final ReadOptions DEFAULT = new ReadOptions(Set.of(), false);
 
