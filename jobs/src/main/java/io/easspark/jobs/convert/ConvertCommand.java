@@ -5,12 +5,14 @@ import io.easspark.jobs.output.OutputGuard;
 import io.easspark.loader.convert.CheckpointTensors;
 import io.easspark.loader.convert.ClipImport;
 import io.easspark.loader.convert.EasAdapterImport;
+import io.easspark.loader.convert.ImportPlan;
 import io.easspark.loader.convert.LavinImport;
 import io.easspark.loader.convert.MetaLlamaImport;
 import io.easspark.loader.convert.TorchCheckpointTensors;
 import io.easspark.loader.hadoop.HadoopInputFile;
 import io.easspark.loader.nativeformat.NativeModelDirectory;
 import io.easspark.loader.nativeformat.NativeModelWriter;
+import io.easspark.loader.pickle.ReadOptions;
 import io.easspark.loader.pickle.TorchCheckpoint;
 import java.io.FileNotFoundException;
 import java.io.IOException;
@@ -20,6 +22,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.Set;
 import java.util.concurrent.Callable;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileSystem;
@@ -39,7 +42,12 @@ import picocli.CommandLine.Spec;
             "Inputs may be any Hadoop URI (file:, hdfs:, s3a:); the output is a local directory.",
             "Formats read: Meta LLaMA params.json + consolidated.NN.pth shards (tensor-parallel shards are joined),",
             "the EAS/LaVIN adapter checkpoint .pth ({'model': {...}}, 'module.' prefixes), OpenAI CLIP ViT-L-14.pt (TorchScript).",
-            "Pickles are never executed: only tensors, dicts, lists, tuples and primitives are read."},
+            "The adapter may also be a training checkpoint as LaVIN's save_model writes it (model, optimizer, args, ...) or a",
+            "PyTorch Lightning .ckpt (its state_dict is read; hyper-parameters, optimizer and loop state are ignored).",
+            "Pickles are never executed: only tensors, dicts, lists, tuples, primitives and these plain-data classes are read,",
+            "as inert records: " + ReadOptions.INERT_CLASSES + ". Any other class is refused by name unless",
+            "--allow-global names it (it then becomes an inert record too: nothing is ever called); names that can run code",
+            "(os, subprocess, builtins.eval/exec/getattr, pickle.loads, ...) are refused whatever is allowed."},
         exitCodeListHeading = "Exit codes:%n",
         exitCodeList = {"0:converted and verified", "1:an input could not be read or the output not written", "2:bad arguments or inputs that do not fit together"})
 public final class ConvertCommand implements Callable<Integer> {
@@ -66,6 +74,13 @@ public final class ConvertCommand implements Callable<Integer> {
     int visualTokens;
     @Option(names = "--vision-head-dim", defaultValue = "64", description = "image tower head size (default: ${DEFAULT-VALUE}, CLIP's)")
     int visionHeadDim;
+    @Option(names = "--allow-global", split = ",", paramLabel = "module.Name",
+            description = "read this class or function of a trusted checkpoint as an inert record (repeatable or comma-separated)")
+    List<String> allowGlobals = new ArrayList<>();
+    @Option(names = "--allow-broadcast-tensors",
+            description = "read tensors that view more bytes than their storage holds (stride-0 broadcasts) and lift the bound of"
+                    + " output bytes by input bytes (" + ImportPlan.MAX_OUTPUT_PER_INPUT_BYTE + "x)")
+    boolean allowBroadcastTensors;
     @Option(names = "--output", required = true, paramLabel = "DIR", description = "native model directory to write (local)")
     Path output;
     @Option(names = "--overwrite", description = "replace an existing --output, if it is empty or a finished convert output")
@@ -78,6 +93,8 @@ public final class ConvertCommand implements Callable<Integer> {
                 new OutputGuard.Read("--adapter", adapter), new OutputGuard.Read("--clip", clip), new OutputGuard.Read("--tokenizer", tokenizer)),
                 OutputGuard.hasAll(NativeModelWriter.CONFIG, NativeModelWriter.WEIGHTS));
         Configuration conf = new Configuration();
+        ReadOptions options = new ReadOptions(Set.copyOf(allowGlobals), allowBroadcastTensors);
+        List<TorchCheckpoint> inputs = new ArrayList<>();
         List<CheckpointTensors> shards = new ArrayList<>();
         org.apache.hadoop.fs.Path llamaDir = new org.apache.hadoop.fs.Path(llama);
         FileSystem fs = llamaDir.getFileSystem(conf);
@@ -90,12 +107,12 @@ public final class ConvertCommand implements Callable<Integer> {
             throw new IllegalArgumentException("--llama " + llama + " has no consolidated.NN.pth shards");
         }
         for (HadoopInputFile shard : shardFiles) {
-            shards.add(new TorchCheckpointTensors(TorchCheckpoint.open(shard)));
+            shards.add(opened(inputs, TorchCheckpoint.open(shard, options)));
         }
         MetaLlamaImport meta = new MetaLlamaImport(new String(readAll(HadoopInputFile.of(params.toString(), conf)), StandardCharsets.UTF_8), shards);
-        EasAdapterImport adapters = new EasAdapterImport(new TorchCheckpointTensors(TorchCheckpoint.open(HadoopInputFile.of(adapter, conf))));
+        EasAdapterImport adapters = new EasAdapterImport(opened(inputs, TorchCheckpoint.open(HadoopInputFile.of(adapter, conf), options)));
         ClipImport vision = clip == null ? null
-                : new ClipImport(new TorchCheckpointTensors(TorchCheckpoint.openTorchScript(HadoopInputFile.of(clip, conf))));
+                : new ClipImport(opened(inputs, TorchCheckpoint.openTorchScript(HadoopInputFile.of(clip, conf), options)));
         LavinImport.Result plan = LavinImport.plan(meta, adapters, vision, maxSeqLen, visualTokens, visionHeadDim, skipPlan);
         LavinConfig config = plan.config();
         out.printf(Locale.ROOT, "convert: dim %d, %d layers, FFN %d, vocab %d, %s, plan %s: %d tensors from %d shard(s)%n",
@@ -104,6 +121,9 @@ public final class ConvertCommand implements Callable<Integer> {
                 config.skipPlan().isEmpty() ? "none" : config.skipPlan(), plan.plan().tensors().size(), shards.size());
         if (!plan.plan().unused().isEmpty()) {
             out.println("convert: not used by the model: " + String.join(", ", plan.plan().unused()));
+        }
+        if (!allowBroadcastTensors) { // before any byte is written: a few KB of views must not become gigabytes
+            plan.plan().requireOutputWithin(inputs.stream().mapToLong(TorchCheckpoint::fileBytes).sum());
         }
         byte[] tok = readTokenizer(fs, llamaDir, conf, out);
         long t0 = System.nanoTime();
@@ -122,6 +142,11 @@ public final class ConvertCommand implements Callable<Integer> {
         out.printf(Locale.ROOT, "convert: wrote and verified %d tensors (%.1f MiB, CRC32 per tensor) in %s in %.1f s%n",
                 written.shapes().size(), written.bytes() / 1048576.0, output, (System.nanoTime() - t0) / 1e9);
         return 0;
+    }
+
+    private static TorchCheckpointTensors opened(List<TorchCheckpoint> inputs, TorchCheckpoint checkpoint) {
+        inputs.add(checkpoint);
+        return new TorchCheckpointTensors(checkpoint);
     }
 
     private byte[] readTokenizer(FileSystem fs, org.apache.hadoop.fs.Path llamaDir, Configuration conf, PrintWriter out) throws IOException {

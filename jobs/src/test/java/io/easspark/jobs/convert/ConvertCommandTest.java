@@ -25,7 +25,8 @@ class ConvertCommandTest {
     static Path originals(Path tmp) throws Exception {
         Path dir = tmp.resolve("LLaMA-tiny");
         Files.createDirectories(dir);
-        for (String f : new String[] {"params.json", "consolidated.00.pth", "consolidated.01.pth", "eas_adapter.pth", "clip_tiny.pt"}) {
+        for (String f : new String[] {"params.json", "consolidated.00.pth", "consolidated.01.pth", "eas_adapter.pth", "clip_tiny.pt",
+            "checkpoint-4.pth", "lightning.ckpt"}) {
             try (var in = ConvertCommandTest.class.getResourceAsStream("/import/lavin_tiny/" + f)) {
                 Files.copy(in, dir.resolve(f));
             }
@@ -81,5 +82,38 @@ class ConvertCommandTest {
         CliRun r = CliRun.of("convert", "--help");
         assertThat(r.exit()).isZero();
         assertThat(r.out()).contains("params.json", "consolidated.NN.pth", "ViT-L-14.pt", "--skip-plan", "never executed", "Exit codes");
+        assertThat(r.out()).contains("argparse.Namespace", "collections.OrderedDict/defaultdict", "numpy", "pathlib", "datetime",
+                "Lightning .ckpt", "--allow-global", "--allow-broadcast-tensors");
+    }
+
+    /** The adapter as LaVIN's save_model and as Lightning save it converts to the very bytes eas_adapter.pth gives. */
+    @Test
+    void trainingAndLightningCheckpointsConvertBitExact(@TempDir Path tmp) throws Exception {
+        Path src = originals(tmp);
+        byte[] reference = null;
+        for (String adapter : List.of("eas_adapter.pth", "checkpoint-4.pth", "lightning.ckpt")) {
+            Path out = tmp.resolve("native-" + adapter);
+            CliRun r = CliRun.of("convert", "--llama", src.toString(), "--adapter", src.resolve(adapter).toString(),
+                    "--clip", src.resolve("clip_tiny.pt").toString(), "--skip-plan", "1,3", "--max-seq-len", "64",
+                    "--visual-tokens", "2", "--vision-head-dim", "16", "--output", out.toString());
+            assertThat(r.err()).as(adapter).isEmpty();
+            assertThat(r.exit()).as(adapter).isZero();
+            byte[] weights = Files.readAllBytes(out.resolve("model.safetensors"));
+            if (reference == null) {
+                reference = weights;
+            } else {
+                assertThat(weights).as(adapter).isEqualTo(reference);
+            }
+        }
+    }
+
+    @Test
+    void dangerousAllowGlobalIsABadArgument(@TempDir Path tmp) throws Exception {
+        Path src = originals(tmp);
+        CliRun r = CliRun.of("convert", "--llama", src.toString(), "--adapter", src.resolve("eas_adapter.pth").toString(),
+                "--allow-global", "os.system", "--output", tmp.resolve("o").toString());
+        assertThat(r.exit()).isEqualTo(2);
+        assertThat(r.err().strip()).isEqualTo("eas convert: --allow-global os.system: this name can run code or load files and is"
+                + " never read, whatever is allowed");
     }
 }

@@ -52,6 +52,39 @@ public final class ImportPlan {
         return new ImportPlan(ordered, List.copyOf(byName.keySet()));
     }
 
+    /**
+     * Most bytes of tensors a conversion may write per byte of its input files. Every output tensor is a view, a
+     * concatenation or a squeeze of input tensors in their dtype, so honest inputs give at most their own size; twice
+     * leaves room for a storage shared by two tensors (tied weights), not for one storage viewed by every layer.
+     */
+    public static final long MAX_OUTPUT_PER_INPUT_BYTE = 2;
+
+    /** Bytes of tensor data the plan writes. */
+    public long bytes() {
+        long total = 0;
+        for (ImportedTensor t : tensors) {
+            long n = t.dtype().bytes();
+            for (long d : t.shape()) {
+                n = d == 0 ? 0 : (n > Long.MAX_VALUE / d ? Long.MAX_VALUE : n * d);
+            }
+            total = Long.MAX_VALUE - total < n ? Long.MAX_VALUE : total + n;
+        }
+        return total;
+    }
+
+    /**
+     * Refuses a plan that would write more than {@link #MAX_OUTPUT_PER_INPUT_BYTE} bytes per byte of its inputs
+     * ({@code inputBytes}, the input files' total size) before anything is written.
+     */
+    public void requireOutputWithin(long inputBytes) {
+        long limit = inputBytes > Long.MAX_VALUE / MAX_OUTPUT_PER_INPUT_BYTE ? Long.MAX_VALUE : inputBytes * MAX_OUTPUT_PER_INPUT_BYTE;
+        if (bytes() > limit) {
+            throw new IllegalArgumentException("convert would write " + bytes() + " bytes of tensors from " + inputBytes
+                    + " bytes of input files (more than " + MAX_OUTPUT_PER_INPUT_BYTE + "x): tensors that view one storage many times"
+                    + " or broadcast views; pass --allow-broadcast-tensors if you trust the inputs");
+        }
+    }
+
     /** The tensors to write, in native layout order. */
     public List<ImportedTensor> tensors() {
         return tensors;

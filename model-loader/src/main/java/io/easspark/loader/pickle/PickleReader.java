@@ -20,13 +20,18 @@ import java.util.RandomAccess;
 /**
  * A pickle machine for checkpoint {@code data.pkl} files that never runs anything: it implements only the opcodes
  * torch.save and torch.jit.save emit, and resolves GLOBAL names through an allow-list of tensor, storage and dict
- * builders that are implemented here in Java (no reflection, no Python). Everything else, {@code os.system} first,
- * fails with {@link UnsafePickleException} at the opcode that names it.
+ * builders that are implemented here in Java (no reflection, no Python) and the plain-data classes training
+ * checkpoints carry ({@link PickleGlobals#INERT_CLASSES}), which become inert {@link PickledObject} records. Names that
+ * can run code, {@code os.system} first, fail with {@link UnsafePickleException} at the opcode that names them; other
+ * unknown classes may only be instantiated inertly (NEWOBJ) and are refused after the pickle is read unless the caller
+ * tolerates them ({@link #firstForeign}: a Lightning checkpoint's metadata) or the user allowed them.
  *
  * <p>Values come out as Java objects: dict and OrderedDict → {@code LinkedHashMap} (insertion order), list → mutable
  * {@code ArrayList}, tuple → an unmodifiable {@code List}, int → {@code Long} (or {@code BigInteger} beyond 64 bits),
  * float → {@code Double}, bool → {@code Boolean}, str → {@code String}, bytes → {@code byte[]}, None → null, tensor →
- * {@link TensorRef}, TorchScript module → {@link ScriptObject}.
+ * {@link TensorRef}, TorchScript module → {@link ScriptObject}, defaultdict → {@code LinkedHashMap}, torch.Size → tuple,
+ * protocol-2 bytes ({@code _codecs.encode}) → {@code byte[]}, a class or dtype used as a value → {@link PickleGlobal},
+ * any other object → {@link PickledObject}.
  *
  * <p>Opcode semantics follow CPython's {@code Lib/pickle.py} {@code _Unpickler} and the {@code pickletools} docs;
  * the allow-listed callables mirror {@code torch/_utils.py} and {@code torch/jit/_pickle.py}.
@@ -90,7 +95,8 @@ public final class PickleReader {
     static final int MAX_RANK = 64;
     private static final int HIGHEST_PROTOCOL = 5;
 
-    private static final String ALLOWED = "only tensors, storages, dicts, lists, tuples and primitives are read";
+    private static final String ALLOWED = "only tensors, storages, dicts, lists, tuples, primitives and plain data ("
+            + PickleGlobals.INERT_CLASSES + ") are read";
 
     private final String location;
     private final String entry;
@@ -100,7 +106,16 @@ public final class PickleReader {
     private final ArrayList<Object> stack = new ArrayList<>();
     private int[] marks = new int[16];
     private int markCount;
-    private final HashMap<Long, Object> memo = new HashMap<>();
+    /** Memo slots 0..n-1 as protocol 4's MEMOIZE and torch's BINPUTs number them: an array, not a boxed map. */
+    private Object[] memoDense = new Object[64];
+    private boolean[] memoSet = new boolean[64];
+    private int memoDenseCount;
+    /** Memo slots far past the dense ones (a crafted pickle): kept apart so they cannot inflate the array. */
+    private final HashMap<Long, Object> memoSparse = new HashMap<>();
+    private final ReadOptions options;
+    /** The first GLOBAL on no list, and where: refused after reading unless the caller tolerates foreign classes. */
+    private String firstForeign;
+    private int firstForeignOffset;
     private int pos;
     /** Offset of the opcode being executed, for messages. */
     private int op;
@@ -110,15 +125,59 @@ public final class PickleReader {
      * @param entry the zip entry holding the pickle, for messages
      */
     PickleReader(String location, String entry, byte[] data, Mode mode, StorageResolver storages) {
+        this(location, entry, data, mode, storages, ReadOptions.DEFAULT);
+    }
+
+    PickleReader(String location, String entry, byte[] data, Mode mode, StorageResolver storages, ReadOptions options) {
         this.location = location;
         this.entry = entry;
         this.data = data;
         this.mode = mode;
         this.storages = storages;
+        this.options = options;
     }
 
-    /** Runs the pickle to its STOP and returns the top of the stack. */
+    /**
+     * Runs the pickle to its STOP and returns the top of the stack. Foreign classes are not refused here: call
+     * {@link #refuseForeign} unless the value is one where they are tolerated.
+     */
+    Object readTolerant() throws IOException {
+        try {
+            return run();
+        } catch (CheckpointFormatException e) {
+            if (firstForeign != null) { // a file built around a class we do not read: say that, not what broke after it
+                throw foreign();
+            }
+            throw e;
+        }
+    }
+
+    /** Runs the pickle to its STOP and returns the top of the stack, refusing any class on no list. */
     Object read() throws IOException {
+        Object root = readTolerant();
+        refuseForeign();
+        return root;
+    }
+
+    /** The first class on no allow-list the pickle named (only ever instantiated inertly), or null. */
+    String firstForeign() {
+        return firstForeign;
+    }
+
+    /** Fails with the first foreign class, if any. */
+    void refuseForeign() throws UnsafePickleException {
+        if (firstForeign != null) {
+            throw foreign();
+        }
+    }
+
+    private UnsafePickleException foreign() {
+        op = firstForeignOffset;
+        return unsafe("imports " + firstForeign, firstForeign, "; pass --allow-global " + firstForeign
+                + " to read it as inert data if you trust the file (nothing is ever run)");
+    }
+
+    private Object run() throws IOException {
         while (pos < data.length) {
             op = pos;
             int code = data[pos++] & 0xFF;
@@ -192,7 +251,7 @@ public final class PickleReader {
                 case 0x8e -> push(bytes(fixed(8))); // BINBYTES8
                 case 'q' -> memoize(u8()); // BINPUT
                 case 'r' -> memoize(fixed(4)); // LONG_BINPUT
-                case 0x94 -> memoize(memo.size()); // MEMOIZE
+                case 0x94 -> memoize(memoDenseCount + (long) memoSparse.size()); // MEMOIZE: the next free index
                 case 'h' -> push(recall(u8())); // BINGET
                 case 'j' -> push(recall(fixed(4))); // LONG_BINGET
                 case '0' -> pop(); // POP
@@ -234,72 +293,35 @@ public final class PickleReader {
 
     // ------------------------------------------------------------------------------------------ globals and calls
 
-    /** What an allow-listed GLOBAL stands for. Each kind is implemented below; nothing is looked up by name at run time. */
-    private enum Kind {
-        ORDERED_DICT, REBUILD_TENSOR_V2, REBUILD_TENSOR, REBUILD_PARAMETER, REBUILD_PARAMETER_WITH_STATE, STORAGE_TYPE,
-        JIT_LIST, JIT_RESTORE_TYPE_TAG, JIT_TENSOR_FROM_ID, SCRIPT_CLASS
-    }
-
-    /** A resolved GLOBAL on the stack. */
-    private record Global(String name, Kind kind, DType storageType) {
-    }
-
-    private static final Map<String, Global> TORCH_SAVE_GLOBALS = new HashMap<>();
-    private static final Map<String, Global> TORCHSCRIPT_GLOBALS = new HashMap<>();
-
-    static {
-        allow(TORCH_SAVE_GLOBALS, "collections.OrderedDict", Kind.ORDERED_DICT, null);
-        allow(TORCH_SAVE_GLOBALS, "torch._utils._rebuild_tensor_v2", Kind.REBUILD_TENSOR_V2, null);
-        allow(TORCH_SAVE_GLOBALS, "torch._utils._rebuild_tensor", Kind.REBUILD_TENSOR, null);
-        allow(TORCH_SAVE_GLOBALS, "torch._utils._rebuild_parameter", Kind.REBUILD_PARAMETER, null);
-        allow(TORCH_SAVE_GLOBALS, "torch._utils._rebuild_parameter_with_state", Kind.REBUILD_PARAMETER_WITH_STATE, null);
-        // the legacy storage class names torch.save still writes into persistent ids (torch/storage.py _dtype_to_storage_type_map)
-        allow(TORCH_SAVE_GLOBALS, "torch.DoubleStorage", Kind.STORAGE_TYPE, DType.F64);
-        allow(TORCH_SAVE_GLOBALS, "torch.FloatStorage", Kind.STORAGE_TYPE, DType.F32);
-        allow(TORCH_SAVE_GLOBALS, "torch.HalfStorage", Kind.STORAGE_TYPE, DType.F16);
-        allow(TORCH_SAVE_GLOBALS, "torch.BFloat16Storage", Kind.STORAGE_TYPE, DType.BF16);
-        allow(TORCH_SAVE_GLOBALS, "torch.LongStorage", Kind.STORAGE_TYPE, DType.I64);
-        allow(TORCH_SAVE_GLOBALS, "torch.IntStorage", Kind.STORAGE_TYPE, DType.I32);
-        allow(TORCH_SAVE_GLOBALS, "torch.ShortStorage", Kind.STORAGE_TYPE, DType.I16);
-        allow(TORCH_SAVE_GLOBALS, "torch.CharStorage", Kind.STORAGE_TYPE, DType.I8);
-        allow(TORCH_SAVE_GLOBALS, "torch.ByteStorage", Kind.STORAGE_TYPE, DType.U8);
-        allow(TORCH_SAVE_GLOBALS, "torch.BoolStorage", Kind.STORAGE_TYPE, DType.BOOL);
-        TORCHSCRIPT_GLOBALS.putAll(TORCH_SAVE_GLOBALS);
-        // torch/jit/_pickle.py: identity functions the C++ pickler wraps typed lists in
-        for (String list : List.of("build_intlist", "build_tensorlist", "build_doublelist", "build_boollist")) {
-            allow(TORCHSCRIPT_GLOBALS, "torch.jit._pickle." + list, Kind.JIT_LIST, null);
-        }
-        allow(TORCHSCRIPT_GLOBALS, "torch.jit._pickle.restore_type_tag", Kind.JIT_RESTORE_TYPE_TAG, null);
-        allow(TORCHSCRIPT_GLOBALS, "torch.jit._pickle.build_tensor_from_id", Kind.JIT_TENSOR_FROM_ID, null);
-    }
-
-    private static void allow(Map<String, Global> list, String name, Kind kind, DType storageType) {
-        list.put(name, new Global(name, kind, storageType));
-    }
-
-    private Global resolve(String module, String name) throws UnsafePickleException {
+    private PickleGlobal resolve(String module, String name) throws UnsafePickleException {
         String qualified = module + "." + name;
-        if (mode == Mode.TORCHSCRIPT) {
-            Global g = TORCHSCRIPT_GLOBALS.get(qualified);
-            if (g != null) {
-                return g;
-            }
-            if (module.equals("__torch__") || module.startsWith("__torch__.")) {
-                return new Global(qualified, Kind.SCRIPT_CLASS, null);
-            }
-        } else {
-            Global g = TORCH_SAVE_GLOBALS.get(qualified);
-            if (g != null) {
-                return g;
-            }
+        if (PickleGlobals.dangerous(module, qualified)) {
+            throw unsafe("imports " + qualified, qualified, " and can run code: it is never read, whatever --allow-global says");
         }
-        String hint = mode == Mode.TORCH_SAVE && module.startsWith("__torch__")
-                ? "; this looks like a TorchScript archive: open it with TorchCheckpoint.openTorchScript" : "";
-        throw unsafe("imports " + qualified, qualified, hint);
+        PickleGlobal g = PickleGlobals.listed(mode, qualified);
+        if (g != null) {
+            return g;
+        }
+        boolean torchModule = module.equals("__torch__") || module.startsWith("__torch__.");
+        if (mode == Mode.TORCHSCRIPT && torchModule) {
+            return new PickleGlobal(qualified, PickleGlobal.Kind.SCRIPT_CLASS, null);
+        }
+        if (options.allowedGlobals().contains(qualified)) {
+            return new PickleGlobal(qualified, PickleGlobal.Kind.RECORD, null);
+        }
+        if (mode == Mode.TORCH_SAVE && torchModule) {
+            throw unsafe("imports " + qualified, qualified, "; this looks like a TorchScript archive: open it with"
+                    + " TorchCheckpoint.openTorchScript");
+        }
+        if (firstForeign == null) {
+            firstForeign = qualified;
+            firstForeignOffset = op;
+        }
+        return new PickleGlobal(qualified, PickleGlobal.Kind.FOREIGN, null);
     }
 
     private Object reduce(Object callable, Object argsObject) throws IOException {
-        if (!(callable instanceof Global g)) {
+        if (!(callable instanceof PickleGlobal g)) {
             throw unsafe("calls a " + describe(callable), describe(callable), "");
         }
         List<Object> args = tupleArg(argsObject, "arguments of " + g.name());
@@ -307,6 +329,27 @@ public final class PickleReader {
             case ORDERED_DICT -> {
                 return orderedDict(args);
             }
+            case DEFAULT_DICT -> {
+                // (default_factory,) or (): the factory is a name that is never called; items arrive by SETITEMS
+                if (args.size() > 1 || (args.size() == 1 && args.get(0) != null && !(args.get(0) instanceof PickleGlobal))) {
+                    throw format(g.name() + " takes () or (factory,), found " + args.size() + " arguments");
+                }
+                return new LinkedHashMap<>();
+            }
+            case TORCH_SIZE -> {
+                arity(g, args, 1, 1);
+                dims(args.get(0), "torch.Size"); // a tuple of non-negative ints, at most MAX_RANK of them
+                return new Tuple(((List<?>) args.get(0)).toArray());
+            }
+            case CODECS_ENCODE -> {
+                arity(g, args, 2, 2);
+                return latin1(args.get(0), args.get(1));
+            }
+            case RECORD -> {
+                return new PickledObject(g.name(), args, false);
+            }
+            case FOREIGN -> throw unsafe("calls " + g.name(), g.name(), "; pass --allow-global " + g.name()
+                    + " to read it as inert data if you trust the file (nothing is ever run)");
             case REBUILD_TENSOR_V2 -> {
                 // (storage, storage_offset, size, stride, requires_grad, backward_hooks[, metadata]); torch >= 2.0 adds metadata
                 arity(g, args, 6, 7);
@@ -318,7 +361,7 @@ public final class PickleReader {
             }
             case REBUILD_PARAMETER, REBUILD_PARAMETER_WITH_STATE -> {
                 // (data, requires_grad, backward_hooks[, state]): a Parameter is its data for reading weights
-                if (g.kind() == Kind.REBUILD_PARAMETER) {
+                if (g.kind() == PickleGlobal.Kind.REBUILD_PARAMETER) {
                     arity(g, args, 3, 3);
                 } else {
                     arity(g, args, 4, 4);
@@ -336,24 +379,39 @@ public final class PickleReader {
                 arity(g, args, 2, 2); // (value, type_str): the type only matters to the TorchScript runtime
                 return args.get(0);
             }
-            // storage types only appear inside persistent ids; TorchScript classes are only instantiated inertly with NEWOBJ
+            // storage types only appear inside persistent ids, type references only as values; TorchScript classes are
+            // only instantiated inertly with NEWOBJ
             default -> throw unsafe("calls " + g.name(), g.name(), "");
         }
     }
 
     private Object newObject(Object cls, Object argsObject) throws IOException {
-        if (cls instanceof Global g && (g.kind() == Kind.SCRIPT_CLASS || g.kind() == Kind.ORDERED_DICT)) {
-            List<Object> args = tupleArg(argsObject, "arguments of " + g.name());
-            if (!args.isEmpty()) {
-                throw format("NEWOBJ of " + g.name() + " expects no arguments, found " + args.size());
+        if (cls instanceof PickleGlobal g) {
+            switch (g.kind()) {
+                case SCRIPT_CLASS, ORDERED_DICT, DEFAULT_DICT -> {
+                    List<Object> args = tupleArg(argsObject, "arguments of " + g.name());
+                    if (!args.isEmpty() && g.kind() != PickleGlobal.Kind.DEFAULT_DICT) {
+                        throw format("NEWOBJ of " + g.name() + " expects no arguments, found " + args.size());
+                    }
+                    return g.kind() == PickleGlobal.Kind.SCRIPT_CLASS ? new ScriptObject(g.name()) : new LinkedHashMap<>();
+                }
+                case RECORD, FOREIGN -> {
+                    // cls.__new__(cls, *args) for a plain class: a record of the name and arguments, nothing more
+                    List<Object> args = tupleArg(argsObject, "arguments of " + g.name());
+                    return new PickledObject(g.name(), args, g.kind() == PickleGlobal.Kind.FOREIGN);
+                }
+                default -> {
+                    // tensors, storages, types and the jit helpers are never instantiated by NEWOBJ in torch's pickles
+                }
             }
-            return g.kind() == Kind.SCRIPT_CLASS ? new ScriptObject(g.name()) : new LinkedHashMap<>();
         }
         throw unsafe("instantiates " + describe(cls), describe(cls), "");
     }
 
     private void build(Object target, Object state) throws IOException {
-        if (target instanceof ScriptObject object) {
+        if (target instanceof PickledObject object) {
+            object.setState(state); // what __setstate__ or __dict__.update would receive; nothing of the class runs
+        } else if (target instanceof ScriptObject object) {
             if (state instanceof Map<?, ?> attributes) {
                 for (Map.Entry<?, ?> a : attributes.entrySet()) {
                     if (!(a.getKey() instanceof String name)) {
@@ -373,7 +431,7 @@ public final class PickleReader {
     private Object persistentLoad(Object pid) throws IOException {
         // torch/serialization.py persistent_id: ('storage', storage_type, key, location, numel)
         if (pid instanceof Tuple t && t.size() == 5 && "storage".equals(t.get(0))
-                && t.get(1) instanceof Global g && g.kind() == Kind.STORAGE_TYPE
+                && t.get(1) instanceof PickleGlobal g && g.kind() == PickleGlobal.Kind.STORAGE_TYPE
                 && t.get(2) instanceof String key && t.get(3) instanceof String && t.get(4) instanceof Long numel) {
             if (numel < 0) {
                 throw format("storage " + key + " has a negative element count " + numel);
@@ -441,7 +499,23 @@ public final class PickleReader {
         return t;
     }
 
-    private void arity(Global g, List<Object> args, int min, int max) throws IOException {
+    private byte[] latin1(Object text, Object encoding) throws IOException {
+        if (!(text instanceof String s) || !("latin1".equals(encoding) || "latin-1".equals(encoding))) {
+            throw format("_codecs.encode takes (str, 'latin1') as protocol 2 writes bytes, found " + describe(text) + " and "
+                    + describe(encoding));
+        }
+        byte[] out = new byte[s.length()];
+        for (int i = 0; i < out.length; i++) {
+            char c = s.charAt(i);
+            if (c > 0xFF) {
+                throw format("_codecs.encode of a str with U+" + Integer.toHexString(c) + ", which latin1 cannot encode");
+            }
+            out[i] = (byte) c;
+        }
+        return out;
+    }
+
+    private void arity(PickleGlobal g, List<Object> args, int min, int max) throws IOException {
         if (args.size() < min || args.size() > max) {
             throw format(g.name() + " takes " + (min == max ? min : min + " or " + max) + " arguments, found " + args.size());
         }
@@ -499,15 +573,40 @@ public final class PickleReader {
         if (index < 0) {
             throw format("memo index " + index + " is negative");
         }
-        if (memo.size() >= MAX_MEMO && !memo.containsKey(index)) {
+        Object value = peek();
+        if (index < memoDense.length) {
+            if (!memoSet[(int) index]) {
+                checkMemoSize();
+                memoSet[(int) index] = true;
+                memoDenseCount++;
+            }
+            memoDense[(int) index] = value;
+        } else if (index < 2L * memoDense.length && memoDenseCount >= memoDense.length / 2 && index < MAX_MEMO) {
+            // doubles only while at least half used, so its size stays within twice the entries the pickle paid for
+            int size = (int) Math.min(MAX_MEMO, 2L * memoDense.length);
+            memoDense = Arrays.copyOf(memoDense, size);
+            memoSet = Arrays.copyOf(memoSet, size);
+            memoize(index);
+        } else {
+            if (!memoSparse.containsKey(index)) {
+                checkMemoSize();
+            }
+            memoSparse.put(index, value);
+        }
+    }
+
+    private void checkMemoSize() throws IOException {
+        if (memoDenseCount + (long) memoSparse.size() >= MAX_MEMO) {
             throw format("memo grows past " + MAX_MEMO + " entries");
         }
-        memo.put(index, peek());
     }
 
     private Object recall(long index) throws IOException {
-        Object value = memo.get(index);
-        if (value == null && !memo.containsKey(index)) {
+        if (index >= 0 && index < memoDense.length && memoSet[(int) index]) {
+            return memoDense[(int) index];
+        }
+        Object value = memoSparse.get(index);
+        if (value == null && !memoSparse.containsKey(index)) {
             throw format("memo has no entry " + index);
         }
         return value;
@@ -516,6 +615,9 @@ public final class PickleReader {
     @SuppressWarnings("unchecked")
     private Map<Object, Object> dictOnTop() throws IOException {
         Object top = peek();
+        if (top instanceof PickledObject object) { // a dict subclass, e.g. Lightning's AttributeDict
+            return object.mutableDictItems();
+        }
         if (!(top instanceof Map)) {
             throw format("SETITEM needs a dict below its items, found " + describe(top));
         }
@@ -525,6 +627,9 @@ public final class PickleReader {
     @SuppressWarnings("unchecked")
     private List<Object> listOnTop() throws IOException {
         Object top = peek();
+        if (top instanceof PickledObject object) { // a list subclass
+            return object.mutableListItems();
+        }
         if (!(top instanceof ArrayList)) { // tuples are immutable: APPEND on one is malformed
             throw format("APPEND needs a list below its items, found " + describe(top));
         }
@@ -706,8 +811,11 @@ public final class PickleReader {
         if (v instanceof Map<?, ?> m) {
             return "dict of " + m.size();
         }
-        if (v instanceof Global g) {
+        if (v instanceof PickleGlobal g) {
             return g.name();
+        }
+        if (v instanceof PickledObject o) {
+            return "object of " + o.className();
         }
         if (v instanceof ScriptObject o) {
             return "object of " + o.className();

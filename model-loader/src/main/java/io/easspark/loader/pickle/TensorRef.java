@@ -16,6 +16,14 @@ import java.util.Arrays;
  */
 public final class TensorRef {
 
+    /**
+     * How many times its storage entry's bytes a view may cover. A view of real weights covers at most its storage
+     * (slices and transposes less); more needs repeated elements, i.e. a stride-0 broadcast such as
+     * {@code torch.zeros(1).expand(7_400_000, 4096)}, which a 568-byte file can use to make a reader allocate gigabytes.
+     * Twice allows the odd overlapping view while still bounding what a file can make us allocate by its size.
+     */
+    static final long MAX_VIEW_AMPLIFICATION = 2;
+
     /** Largest tensor one read returns; {@link TensorData} holds a single ByteBuffer. */
     static final long MAX_READ_BYTES = Integer.MAX_VALUE - 8;
 
@@ -46,11 +54,46 @@ public final class TensorRef {
         return new TensorRef("storage " + storage.key(), storage, storageOffset, shape.clone(), stride.clone());
     }
 
-    /** This view under {@code newName}, checked to fit inside its storage entry. */
-    TensorRef named(String newName) throws CheckpointFormatException {
+    /**
+     * This view under {@code newName}, checked to fit inside its storage entry and, unless {@code allowBroadcast}, to
+     * cover no more than {@link #MAX_VIEW_AMPLIFICATION} times the entry's bytes.
+     */
+    TensorRef named(String newName, boolean allowBroadcast) throws CheckpointFormatException {
         TensorRef named = new TensorRef(newName, storage, storageOffset, shape, stride);
         named.checkFits();
+        if (!allowBroadcast) {
+            named.checkNotBroadcast();
+        }
         return named;
+    }
+
+    /** Bytes the view's values take once read (elements × element size), saturating at Long.MAX_VALUE. */
+    public long logicalBytes() {
+        long n = dtype().bytes();
+        for (long d : shape) {
+            if (d == 0) {
+                return 0;
+            }
+        }
+        try {
+            for (long d : shape) {
+                n = Math.multiplyExact(n, d);
+            }
+            return n;
+        } catch (ArithmeticException e) {
+            return Long.MAX_VALUE;
+        }
+    }
+
+    private void checkNotBroadcast() throws CheckpointFormatException {
+        long entryBytes = storage.entry().size();
+        long limit = entryBytes > Long.MAX_VALUE / MAX_VIEW_AMPLIFICATION ? Long.MAX_VALUE : entryBytes * MAX_VIEW_AMPLIFICATION;
+        if (logicalBytes() > limit) {
+            throw new CheckpointFormatException("tensor " + name + ": shape " + Arrays.toString(shape) + " stride "
+                    + Arrays.toString(stride) + " views " + logicalBytes() + " bytes of " + dtype() + " but its storage "
+                    + storage.entry().name() + " holds " + entryBytes + " (a broadcast view, e.g. stride 0, repeats values); pass"
+                    + " --allow-broadcast-tensors to read it anyway, in " + storage.zip().location());
+        }
     }
 
     /** Dotted checkpoint key, e.g. {@code layers.0.attention.wq.weight}. */

@@ -93,6 +93,11 @@ public final class ZipDirectory {
         return file.location();
     }
 
+    /** The archive's size in bytes. */
+    public long fileLength() {
+        return fileLength;
+    }
+
     /** The archive file, to open for reading entry data. */
     public InputFile file() {
         return file;

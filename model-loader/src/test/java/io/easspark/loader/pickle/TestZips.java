@@ -106,6 +106,12 @@ final class TestZips {
             return this;
         }
 
+        /** Bytes written as they are (a fragment built by another PickleBytes). */
+        PickleBytes raw(byte[] bytes) {
+            out.writeBytes(bytes);
+            return this;
+        }
+
         PickleBytes proto() {
             return op(0x80, 2);
         }
