@@ -7,6 +7,7 @@ import io.easspark.jobs.calibrate.CalibrateCommand;
 import io.easspark.jobs.evaluate.EvaluateCommand;
 import io.easspark.jobs.infer.InferBench;
 import io.easspark.jobs.infer.InferCommand;
+import io.easspark.jobs.scienceqa.GenScienceQaCommand;
 import java.io.PrintWriter;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -14,7 +15,7 @@ import picocli.CommandLine.Command;
 /** {@code eas <command>}: the entry point of the jobs jar. Exit codes: 0 ok, 1 failure, 2 bad input. */
 @Command(name = "eas", mixinStandardHelpOptions = true, version = "eas-spark 0.1.0",
         description = "eas-spark: LaVIN-EAS batch inference tools.",
-        subcommands = {InferCommand.class, EvaluateCommand.class, CalibrateCommand.class, DemoCommand.class, ConvertCommand.class, InferBench.class, CalibrateBench.class, CommandLine.HelpCommand.class})
+        subcommands = {InferCommand.class, EvaluateCommand.class, CalibrateCommand.class, DemoCommand.class, GenScienceQaCommand.class, ConvertCommand.class, InferBench.class, CalibrateBench.class, CommandLine.HelpCommand.class})
 public final class EasCli {
 
     public static final int OK = 0;

@@ -10,6 +10,7 @@ import io.easspark.engine.RowStatus;
 import io.easspark.engine.eas.ReparamMode;
 import io.easspark.engine.eas.SkipPlan;
 import io.easspark.engine.text.PromptFormat;
+import io.easspark.jobs.scienceqa.ScienceQaInput;
 import io.easspark.loader.nativeformat.NativeModelDirectory;
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -204,9 +205,12 @@ public final class InferJob {
                 throw new IllegalArgumentException("cannot tell the format of --input " + o.input() + ": give --input-format parquet|json|csv");
             }
         }
+        if (ScienceQaInput.handles(format)) {
+            return ScienceQaInput.read(spark, o.input(), format, o.imageRoot());
+        }
         String f = format.toLowerCase(Locale.ROOT);
         if (!List.of("parquet", "json", "jsonl", "csv").contains(f)) {
-            throw new IllegalArgumentException("unknown --input-format " + format + ": expected parquet, json or csv");
+            throw new IllegalArgumentException("unknown --input-format " + format + ": expected parquet, json, csv or scienceqa");
         }
         try {
             return switch (f) {

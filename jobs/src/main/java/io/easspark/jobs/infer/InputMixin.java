@@ -1,5 +1,6 @@
 package io.easspark.jobs.infer;
 
+import io.easspark.jobs.scienceqa.ScienceQaInput;
 import picocli.CommandLine.Option;
 
 /** The question dataset and how its columns map, shared by infer, evaluate and calibrate. */
@@ -7,8 +8,10 @@ public final class InputMixin {
 
     @Option(names = "--input", required = true, description = "questions: Parquet, JSONL or CSV (any Hadoop URI)")
     String input;
-    @Option(names = "--input-format", description = "parquet, json or csv (default: from the extension)")
+    @Option(names = "--input-format", description = "parquet, json, csv (default: from the extension), or scienceqa: --input is a folder in ScienceQA's layout")
     String inputFormat;
+    @Option(names = "--split", description = "with --input-format scienceqa: the pid_splits.json list to read (default: test)")
+    String split;
     @Option(names = "--image-root", description = "folder that relative image paths resolve against; paths may not escape it")
     String imageRoot;
     @Option(names = "--id-col", defaultValue = "id", description = "(default: ${DEFAULT-VALUE})")
@@ -41,7 +44,7 @@ public final class InputMixin {
     }
 
     public InferOptions.Builder builder(String model, String output) {
-        return InferOptions.builder(input, model, output).inputFormat(inputFormat).imageRoot(imageRoot).idCol(idCol)
+        return InferOptions.builder(input, model, output).inputFormat(ScienceQaInput.withSplit(inputFormat, split)).imageRoot(imageRoot).idCol(idCol)
                 .imageCol(imageColumn()).questionCol(questionCol).contextCol(contextColumn()).optionsCol(blankToNull(optionsCol))
                 .optionsDelimiter(optionsDelimiter).partitions(partitions);
     }
