@@ -9,6 +9,7 @@ import io.easspark.jobs.infer.InferBench;
 import io.easspark.jobs.infer.ImageResolver;
 import io.easspark.jobs.infer.InferCommand;
 import io.easspark.jobs.infer.RowsNotAnsweredException;
+import io.easspark.jobs.scienceqa.GenScienceQaCommand;
 import java.io.PrintWriter;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -19,7 +20,7 @@ import picocli.CommandLine.Command;
         exitCodeListHeading = "Exit codes:%n",
         exitCodeList = {"0:done", "1:the job failed", "2:bad arguments or input, refused before anything is written",
             "3:infer wrote its output, but no row is ok or more than --max-error-fraction are not"},
-        subcommands = {InferCommand.class, EvaluateCommand.class, CalibrateCommand.class, DemoCommand.class, ConvertCommand.class, InferBench.class, CalibrateBench.class, CommandLine.HelpCommand.class})
+        subcommands = {InferCommand.class, EvaluateCommand.class, CalibrateCommand.class, DemoCommand.class, GenScienceQaCommand.class, ConvertCommand.class, InferBench.class, CalibrateBench.class, CommandLine.HelpCommand.class})
 public final class EasCli {
 
     public static final int OK = 0;

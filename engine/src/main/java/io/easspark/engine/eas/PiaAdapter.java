@@ -72,9 +72,9 @@ public final class PiaAdapter {
         NDArray upBias = NDArrays.stack(new NDList(t.bB(), t.bD()), 0).mul((float) scale); // [2, D]
         boolean pinned = t.e().abs().max().getFloat() == 0f;
         PiaAdapter adapter = new PiaAdapter(
-                t.a().transpose().duplicate(), t.bA().duplicate(),
-                t.c() == null ? null : t.c().transpose().duplicate(), t.bC() == null ? null : t.bC().duplicate(),
-                up, upBias, t.e().transpose().duplicate(), t.bE().duplicate(), temperature, pinned);
+                copy(t.a().transpose()), copy(t.bA()),
+                t.c() == null ? null : copy(t.c().transpose()), t.bC() == null ? null : copy(t.bC()),
+                up, upBias, copy(t.e().transpose()), copy(t.bE()), temperature, pinned);
         for (NDArray a : new NDArray[] {adapter.aT, adapter.bA, adapter.cT, adapter.bC, adapter.upT, adapter.upBias,
             adapter.routerT, adapter.routerBias}) {
             if (a != null) {
@@ -85,19 +85,39 @@ public final class PiaAdapter {
     }
 
     /**
+     * An owned copy that stays on the autograd graph: DJL's {@code duplicate()} (libtorch clone through its JNI)
+     * came back without a gradient path in a training forward (measured: A, C and the router got no gradient).
+     */
+    private static NDArray copy(NDArray x) {
+        return x.toType(x.getDataType(), true);
+    }
+
+    /**
      * Grouped 1×1 conv weight [D, r/groups] as a dense [D, r] matrix: output half g reads input half g (contiguous
      * halves, not interleaved channels; DESIGN.md §1.3).
      */
     static NDArray blockDiagonal(NDManager manager, NDArray grouped, int groups, int d, int r) {
-        float[] src = grouped.toType(DataType.FLOAT32, false).toFloatArray();
+        // built from array ops (slices, zeros, concatenations), not Java copies, so a training forward's gradient
+        // reaches the grouped weight; the values are copies either way
+        NDArray w = grouped.toType(DataType.FLOAT32, false); // [D, r/groups]
         int inPerGroup = r / groups;
         int outPerGroup = d / groups;
-        float[] dense = new float[d * r];
-        for (int o = 0; o < d; o++) {
-            int g = o / outPerGroup;
-            System.arraycopy(src, o * inPerGroup, dense, o * r + g * inPerGroup, inPerGroup);
+        NDList rows = new NDList(groups);
+        for (int g = 0; g < groups; g++) {
+            NDArray block = w.get(g * outPerGroup + ":" + (g + 1) * outPerGroup); // [D/groups, r/groups]
+            NDList cols = new NDList(3);
+            if (g > 0) {
+                cols.add(manager.zeros(new Shape(outPerGroup, (long) g * inPerGroup)));
+            }
+            cols.add(block);
+            if (g < groups - 1) {
+                cols.add(manager.zeros(new Shape(outPerGroup, (long) (groups - 1 - g) * inPerGroup)));
+            }
+            rows.add(cols.size() == 1 ? block : NDArrays.concat(cols, 1));
         }
-        return manager.create(dense, new Shape(d, r));
+        NDArray dense = groups == 1 ? copy(w) : NDArrays.concat(rows, 0); // [D, r]
+        dense.attach(manager);
+        return dense;
     }
 
     public int rank() {

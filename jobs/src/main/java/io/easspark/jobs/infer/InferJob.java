@@ -12,6 +12,7 @@ import io.easspark.engine.eas.SkipPlan;
 import io.easspark.loader.cache.DeviceRequest;
 import io.easspark.jobs.output.OutputGuard;
 import io.easspark.jobs.output.StagedOutput;
+import io.easspark.jobs.scienceqa.ScienceQaInput;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.util.ArrayList;
@@ -261,6 +262,9 @@ public final class InferJob {
 
     /** The input as Spark reads it (its format was settled with the flags); a missing path is a bad argument. */
     public static Dataset<Row> read(SparkSession spark, InputSpec o) {
+        if (o.format() == InputSpec.Format.SCIENCEQA) {
+            return ScienceQaInput.read(spark, o.input(), o.split(), o.imageRoot());
+        }
         requireInput(spark, o.input());
         try {
             return switch (o.format()) {
@@ -268,6 +272,7 @@ public final class InferJob {
                 // PERMISSIVE (Spark's default): an unparsable line becomes a row with only _corrupt_record set
                 case JSON -> spark.read().option("mode", "PERMISSIVE").json(o.input());
                 case CSV -> csv(spark, o.input());
+                case SCIENCEQA -> throw new IllegalStateException("read above");
             };
         } catch (Exception e) {
             // Spark's AnalysisException (a missing path, an unreadable file) is checked in Java's eyes but undeclared

@@ -141,6 +141,7 @@ public record InferOptions(InputSpec in, AnswerRequest request, CrossTaskBatchin
         private final String output;
         private final AnswerRequest.Builder answering;
         private String inputFormat;
+        private String split;
         private String imageRoot;
         private String idCol = InputSpec.DEFAULT_ID_COL;
         private String imageCol = InputSpec.DEFAULT_IMAGE_COL;
@@ -166,6 +167,8 @@ public record InferOptions(InputSpec in, AnswerRequest request, CrossTaskBatchin
         }
 
         public Builder inputFormat(String v) { inputFormat = v; return this; }
+        /** With --input-format scienceqa: the pid_splits.json list (default test). */
+        public Builder split(String v) { split = v; return this; }
         public Builder imageRoot(String v) { imageRoot = v; return this; }
         public Builder idCol(String v) { idCol = v; return this; }
         public Builder imageCol(String v) { imageCol = v; return this; }
@@ -209,7 +212,7 @@ public record InferOptions(InputSpec in, AnswerRequest request, CrossTaskBatchin
          * @param out where the batch size chosen by --kv-budget-mib is reported
          */
         public InferOptions build(Configuration conf, PrintWriter out) {
-            InputSpec inputSpec = InputSpec.of(input, inputFormat, imageRoot, idCol, imageCol, questionCol, contextCol, optionsCol,
+            InputSpec inputSpec = InputSpec.of(input, inputFormat, split, imageRoot, idCol, imageCol, questionCol, contextCol, optionsCol,
                     optionsDelimiter, maxImageBytes);
             CrossTaskBatching sharing = CrossTaskBatching.parse(crossTaskBatching);
             if (kvBudgetMib < 0) {

@@ -7,8 +7,10 @@ public final class InputMixin {
 
     @Option(names = "--input", required = true, description = "questions: Parquet, JSONL or CSV (any Hadoop URI)")
     String input;
-    @Option(names = "--input-format", description = "parquet, json or csv (default: from the extension)")
+    @Option(names = "--input-format", description = "parquet, json, csv (default: from the extension), or scienceqa: --input is a folder in ScienceQA's layout")
     String inputFormat;
+    @Option(names = "--split", description = "with --input-format scienceqa: the pid_splits.json list to read (default: " + InputSpec.DEFAULT_SPLIT + ")")
+    String split;
     @Option(names = "--image-root", description = "folder that relative image paths resolve against; paths may not escape it")
     String imageRoot;
     @Option(names = "--id-col", defaultValue = InputSpec.DEFAULT_ID_COL, description = "(default: ${DEFAULT-VALUE})")
@@ -35,7 +37,7 @@ public final class InputMixin {
 
     /** The input part alone, checked (evaluate scoring an existing output needs no model). */
     public InputSpec spec() {
-        return InputSpec.of(input, inputFormat, imageRoot, idCol, imageCol, questionCol, contextCol, optionsCol, optionsDelimiter,
+        return InputSpec.of(input, inputFormat, split, imageRoot, idCol, imageCol, questionCol, contextCol, optionsCol, optionsDelimiter,
                 maxImageBytes);
     }
 
@@ -46,7 +48,7 @@ public final class InputMixin {
 
     /** A builder for a run over this input; {@link InferOptions.Builder#build} checks it all, before Spark starts. */
     public InferOptions.Builder builder(String model, String output) {
-        return InferOptions.builder(input, model, output).inputFormat(inputFormat).imageRoot(imageRoot).idCol(idCol)
+        return InferOptions.builder(input, model, output).inputFormat(inputFormat).split(split).imageRoot(imageRoot).idCol(idCol)
                 .imageCol(imageCol).questionCol(questionCol).contextCol(contextCol).optionsCol(optionsCol)
                 .optionsDelimiter(optionsDelimiter).maxImageBytes(maxImageBytes).partitions(partitions);
     }

@@ -8,11 +8,15 @@ import java.util.Locale;
  * --input-format or the extension) before Spark starts. Column names are the user's; null means "the input has
  * none". Immutable and serializable; shared by infer, evaluate and calibrate.
  *
+ * @param split with {@link Format#SCIENCEQA}: the pid_splits.json list to read; null for the other formats
  * @param imageRoot folder relative image paths resolve against, or null
  * @param maxImageBytes most bytes read for one image file
  */
-public record InputSpec(String input, Format format, String imageRoot, String idCol, String imageCol, String questionCol,
+public record InputSpec(String input, Format format, String split, String imageRoot, String idCol, String imageCol, String questionCol,
                         String contextCol, String optionsCol, String optionsDelimiter, long maxImageBytes) implements Serializable {
+
+    /** The split a ScienceQA folder is read at when --split is not given. */
+    public static final String DEFAULT_SPLIT = "test";
 
     public static final String DEFAULT_ID_COL = "id";
     public static final String DEFAULT_IMAGE_COL = "image";
@@ -27,7 +31,9 @@ public record InputSpec(String input, Format format, String imageRoot, String id
     public enum Format {
         PARQUET,
         JSON,
-        CSV;
+        CSV,
+        /** A folder in ScienceQA's layout (problems.json, pid_splits.json, images/): jobs.scienceqa.ScienceQaInput. */
+        SCIENCEQA;
 
         /** From --input-format, or from --input's extension when that is null or blank. */
         static Format of(String input, String given) {
@@ -44,7 +50,8 @@ public record InputSpec(String input, Format format, String imageRoot, String id
                 case "parquet" -> PARQUET;
                 case "json", "jsonl" -> JSON;
                 case "csv" -> CSV;
-                default -> throw new IllegalArgumentException("unknown --input-format " + given + ": expected parquet, json or csv");
+                case "scienceqa" -> SCIENCEQA;
+                default -> throw new IllegalArgumentException("unknown --input-format " + given + ": expected parquet, json, csv or scienceqa");
             };
         }
     }
@@ -54,6 +61,13 @@ public record InputSpec(String input, Format format, String imageRoot, String id
             throw new IllegalArgumentException("--input is required");
         }
         java.util.Objects.requireNonNull(format, "format");
+        split = blankToNull(split);
+        if (split != null && format != Format.SCIENCEQA) {
+            throw new IllegalArgumentException("--split " + split + " needs --input-format scienceqa, found " + format.name().toLowerCase(Locale.ROOT));
+        }
+        if (format == Format.SCIENCEQA && split == null) {
+            split = DEFAULT_SPLIT;
+        }
         imageRoot = blankToNull(imageRoot);
         imageCol = blankToNull(imageCol);
         contextCol = blankToNull(contextCol);
@@ -65,19 +79,20 @@ public record InputSpec(String input, Format format, String imageRoot, String id
 
     /**
      * @param format --input-format as given; null or blank: from the extension
+     * @param split --split as given (scienceqa only), or null
      */
-    public static InputSpec of(String input, String format, String imageRoot, String idCol, String imageCol, String questionCol,
+    public static InputSpec of(String input, String format, String split, String imageRoot, String idCol, String imageCol, String questionCol,
             String contextCol, String optionsCol, String optionsDelimiter, long maxImageBytes) {
         if (input == null || input.isBlank()) {
             throw new IllegalArgumentException("--input is required");
         }
-        return new InputSpec(input, Format.of(input, format), imageRoot, idCol, imageCol, questionCol, contextCol, optionsCol,
+        return new InputSpec(input, Format.of(input, format), split, imageRoot, idCol, imageCol, questionCol, contextCol, optionsCol,
                 optionsDelimiter, maxImageBytes);
     }
 
     /** The same columns over another file (benchmarks warm up on a few rows). */
     public InputSpec withInput(String other) {
-        return new InputSpec(other, format, imageRoot, idCol, imageCol, questionCol, contextCol, optionsCol, optionsDelimiter,
+        return new InputSpec(other, format, split, imageRoot, idCol, imageCol, questionCol, contextCol, optionsCol, optionsDelimiter,
                 maxImageBytes);
     }
 

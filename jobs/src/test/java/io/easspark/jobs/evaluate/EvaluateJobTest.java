@@ -63,7 +63,7 @@ class EvaluateJobTest {
                 RowFactory.create("1", "B", "ok", "p2"), RowFactory.create("2", "B", "ok", "p2"), RowFactory.create("3", "A", "ok", "p2"),
                 RowFactory.create("4", "B", "ok", "p2"), RowFactory.create("5", "C", "ok", "p2")), schema) // p2 lacks row 6
                 .write().parquet(answers);
-        InputSpec in = InputSpec.of(labels.toString(), null, null, "id", "image", "question", "context", "options", "|",
+        InputSpec in = InputSpec.of(labels.toString(), null, null, null, "id", "image", "question", "context", "options", "|",
                 InputSpec.DEFAULT_MAX_IMAGE_BYTES);
         Path out = tmp.resolve("hand");
         EvaluateJob.Result r = EvaluateJob.run(spark, new EvaluateJob.Options(in, null, "answer", List.of(), answers, "subject", "grade",
