@@ -42,7 +42,7 @@ public record InputSpec(String input, Format format, String split, String imageR
                 Format f = in.endsWith(".parquet") ? PARQUET : in.endsWith(".csv") ? CSV
                         : in.endsWith(".jsonl") || in.endsWith(".json") ? JSON : null;
                 if (f == null) {
-                    throw new IllegalArgumentException("cannot tell the format of --input " + input + ": give --input-format parquet|json|csv");
+                    throw new IllegalArgumentException("cannot tell the format of --input " + input + ": give --input-format parquet|json|csv|scienceqa");
                 }
                 return f;
             }
@@ -85,6 +85,10 @@ public record InputSpec(String input, Format format, String split, String imageR
             String contextCol, String optionsCol, String optionsDelimiter, long maxImageBytes) {
         if (input == null || input.isBlank()) {
             throw new IllegalArgumentException("--input is required");
+        }
+        if (split != null && !split.isBlank() && (format == null || !format.trim().equalsIgnoreCase("scienceqa"))) {
+            throw new IllegalArgumentException("--split " + split + " needs --input-format scienceqa"
+                    + (format == null || format.isBlank() ? "" : ", found --input-format " + format));
         }
         return new InputSpec(input, Format.of(input, format), split, imageRoot, idCol, imageCol, questionCol, contextCol, optionsCol,
                 optionsDelimiter, maxImageBytes);

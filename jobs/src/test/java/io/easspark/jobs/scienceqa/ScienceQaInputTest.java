@@ -79,7 +79,7 @@ class ScienceQaInputTest {
 
     @Test
     void relativeImagePathsUnderImageRoot() {
-        var rows = ScienceQaInput.read(spark(), data.toString(), "scienceqa:train", data.toString()).collectAsList();
+        var rows = ScienceQaInput.read(spark(), data.toString(), "train", data.toString()).collectAsList();
         assertThat(rows).hasSize(30);
         Row img = rows.stream().filter(x -> !x.isNullAt(x.fieldIndex("image"))).findFirst().orElseThrow();
         assertThat(img.getString(img.fieldIndex("image"))).isEqualTo("images/train/" + img.getString(0) + "/image.png");
