@@ -1,0 +1,202 @@
+#!/usr/bin/python3
+"""Regenerate engine/src/test/resources/fixtures/meter_tiny bit for bit.
+
+    /usr/bin/python3 tools/reference/make_meter_fixtures.py [--out DIR]
+
+Tiny random METER-EAS-shaped weights (PCG64, fixed seed, original state_dict names), three
+text rows of different padding, two images per row, and the float64 reference's outputs
+(meter_eas_ref.py) for the skip sets none, the paper's default 10-of-24 and all 24 (intended
+index mapping), plus the default set under the original's 18-23 mapping. Writes config.json,
+weights.npz and expected.npz deterministically (make_fixtures.npz_bytes).
+"""
+
+import argparse
+import os
+import sys
+
+import numpy as np
+import torch
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import make_fixtures as mf  # noqa: E402  (deterministic npz/json writers)
+import meter_eas_ref as ref  # noqa: E402
+
+SEED_WEIGHTS = 4101
+SEED_INPUTS = 4202
+MAX_TOTAL_BYTES = 2_000_000
+
+CFG = {
+    "family": "meter",
+    "hidden": 32, "heads": 2, "intermediate": 64,
+    "vocab_size": 64, "max_positions": 16, "text_layers": 2, "text_ln_eps": 1e-5,
+    "image_size": 48, "patch_size": 16, "vit_width": 24, "vit_heads": 2, "vit_blocks": 2, "vit_ln_eps": 1e-5,
+    "fusion_layers": 6, "fusion_ln_eps": 1e-12,
+    "adapter_hidden": 8, "pia_hidden": 12, "adapter_groups": 2,
+    "vqa_labels": 10, "max_text_len": 12,
+}
+# the paper's default set (nonas.py:274) and all 24 candidates
+SETS = {"none": [], "default": [13, 8, 17, 4, 6, 12, 23, 2, 1, 0], "all": list(range(24))}
+ROW_LENGTHS = [12, 7, 4]          # real tokens per row (incl. <s> and </s>); the rest is <pad> = 1
+
+
+def init_weights(cfg, seed):
+    rng = np.random.default_rng(seed)
+    W = {}
+    d, f, v = cfg["hidden"], cfg["intermediate"], cfg["vit_width"]
+
+    def lin(name, out, inn, bias=True):
+        W[name + ".weight"] = (rng.standard_normal((out, inn)) / np.sqrt(inn)).astype(np.float32)
+        if bias:
+            W[name + ".bias"] = (0.1 * rng.standard_normal(out)).astype(np.float32)
+
+    def conv(name, out, inn):                      # squeezed [out, in/groups] like lin
+        lin(name, out, inn)
+
+    def norm(name, n):
+        W[name + ".weight"] = (1.0 + 0.1 * rng.standard_normal(n)).astype(np.float32)
+        W[name + ".bias"] = (0.1 * rng.standard_normal(n)).astype(np.float32)
+
+    def emb(name, rows, n):
+        W[name] = (0.5 * rng.standard_normal((rows, n))).astype(np.float32)
+
+    # RoBERTa
+    p = "text_transformer."
+    emb(p + "embeddings.word_embeddings.weight", cfg["vocab_size"], d)
+    emb(p + "embeddings.position_embeddings.weight", cfg["max_positions"], d)
+    emb(p + "embeddings.token_type_embeddings.weight", 1, d)
+    norm(p + "embeddings.LayerNorm", d)
+    for i in range(cfg["text_layers"]):
+        q = p + "encoder.layer.%d." % i
+        for n in ("query", "key", "value"):
+            lin(q + "attention.self." + n, d, d)
+        lin(q + "attention.output.dense", d, d)
+        norm(q + "attention.output.LayerNorm", d)
+        lin(q + "intermediate.dense", f, d)
+        lin(q + "output.dense", d, f)
+        norm(q + "output.LayerNorm", d)
+    # CLIP ViT
+    p = "vit_model.visual."
+    P, G = cfg["patch_size"], cfg["image_size"] // cfg["patch_size"]
+    W[p + "conv1.weight"] = (rng.standard_normal((v, 3, P, P)) / np.sqrt(3 * P * P)).astype(np.float32)
+    W[p + "class_embedding"] = (0.5 * rng.standard_normal(v)).astype(np.float32)
+    W[p + "positional_embedding"] = (0.5 * rng.standard_normal((G * G + 1, v))).astype(np.float32)
+    norm(p + "ln_pre", v)
+    for j in range(cfg["vit_blocks"]):
+        b = p + "transformer.resblocks.%d." % j
+        norm(b + "ln_1", v)
+        W[b + "attn.in_proj_weight"] = (rng.standard_normal((3 * v, v)) / np.sqrt(v)).astype(np.float32)
+        W[b + "attn.in_proj_bias"] = (0.1 * rng.standard_normal(3 * v)).astype(np.float32)
+        lin(b + "attn.out_proj", v, v)
+        norm(b + "ln_2", v)
+        lin(b + "mlp.c_fc", 4 * v, v)
+        lin(b + "mlp.c_proj", v, 4 * v)
+    norm(p + "ln_post", v)
+    # fusion setup
+    lin("cross_modal_text_transform", d, d)
+    lin("cross_modal_image_transform", d, v)
+    emb("token_type_embeddings.weight", 3, d)
+    W["token4classifier"] = (0.5 * rng.standard_normal((1, 1, d))).astype(np.float32)
+    r, R, g = cfg["adapter_hidden"], cfg["pia_hidden"], cfg["adapter_groups"]
+    for stream in ("text", "image"):
+        for i in range(cfg["fusion_layers"]):
+            q = "cross_modal_%s_layers.%d." % (stream, i)
+            for a in ("attention.", "crossattention."):
+                for n in ("query", "key", "value"):
+                    lin(q + a + "self." + n, d, d)
+                lin(q + a + "output.dense", d, d)
+                norm(q + a + "output.LayerNorm", d)
+                conv(q + a + "adapter.conv_C", r, d)
+                conv(q + a + "adapter.conv_B", d, r // g)
+            lin(q + "intermediate.dense", f, d)
+            conv(q + "intermediate.adapter.conv_C", r, d)
+            conv(q + "intermediate.adapter.conv_B", d, r // g)
+            lin(q + "output.dense", d, f)
+            norm(q + "output.LayerNorm", d)
+            for a in ("adapter_self_attn.", "adapter_cross_attn."):
+                conv(q + a + "conv_A", R, d)
+                conv(q + a + "conv_C", R, d)
+                conv(q + a + "conv_B", d, R // g)
+        lin("cross_modal_%s_pooler.dense" % stream, d, d)
+    # heads
+    lin("vqa_classifier.0", 2 * d, 2 * d)
+    norm("vqa_classifier.1", 2 * d)
+    lin("vqa_classifier.3", cfg["vqa_labels"], 2 * d)
+    lin("nlvr2_classifier.0", 2 * d, 4 * d)
+    norm("nlvr2_classifier.1", 2 * d)
+    lin("nlvr2_classifier.3", 2, 2 * d)
+    lin("rank_output", 1, 2 * d)
+    return W
+
+
+def make_inputs(cfg, seed):
+    rng = np.random.default_rng(seed)
+    L = cfg["max_text_len"]
+    ids = np.full((len(ROW_LENGTHS), L), ref.PAD, dtype=np.int64)
+    for r, n in enumerate(ROW_LENGTHS):
+        ids[r, 0] = 0
+        ids[r, 1:n - 1] = rng.integers(3, cfg["vocab_size"], n - 2)
+        ids[r, n - 1] = 2
+    S = cfg["image_size"]
+    pix0 = rng.standard_normal((len(ROW_LENGTHS), 3, S, S)).astype(np.float32)
+    pix1 = rng.standard_normal((len(ROW_LENGTHS), 3, S, S)).astype(np.float32)
+    return ids, pix0, pix1
+
+
+def run_set(cfg, w, ids, pix0, pix1, indices, original_mapping):
+    skipped = ref.modules_of(indices, original_mapping)
+    out = {k: [] for k in ("text", "image", "pooled", "pooled1", "vqa", "itm", "nlvr2", "roberta", "vit")}
+    for r in range(ids.shape[0]):
+        row_ids = torch.as_tensor(ids[r])
+        p0 = torch.as_tensor(pix0[r], dtype=ref.DT)
+        p1 = torch.as_tensor(pix1[r], dtype=ref.DT)
+        texts, images, cls0 = ref.fuse(w, cfg, row_ids, p0, 1, skipped)
+        _, _, cls1 = ref.fuse(w, cfg, row_ids, p1, 2, skipped)
+        out["text"].append(torch.stack(texts))
+        out["image"].append(torch.stack(images))
+        out["pooled"].append(cls0)
+        out["pooled1"].append(cls1)
+        out["vqa"].append(ref.vqa_logits(w, cls0))
+        out["itm"].append(ref.itm_score(w, cls0))
+        out["nlvr2"].append(ref.nlvr2_logits(w, cls0, cls1))
+        out["roberta"].append(ref.roberta(w, cfg, row_ids))
+        out["vit"].append(ref.vit(w, cfg, p0))
+    res = {}
+    for k, v in out.items():
+        a = torch.stack(v)
+        if k in ("text", "image"):
+            a = a.transpose(0, 1)                   # [layers, B, T, d]
+        res[k] = a.numpy().astype(np.float32)
+    return res, sorted(skipped)
+
+
+def main():
+    here = os.path.dirname(os.path.abspath(__file__))
+    default_out = os.path.normpath(os.path.join(here, "..", "..", "engine", "src", "test", "resources", "fixtures",
+                                                "meter_tiny"))
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--out", default=default_out)
+    args = ap.parse_args()
+    torch.set_num_threads(1)
+    cfg = CFG
+    w = init_weights(cfg, SEED_WEIGHTS)
+    ids, pix0, pix1 = make_inputs(cfg, SEED_INPUTS)
+    exp = {"ids": ids, "pixels0": pix0, "pixels1": pix1}
+    runs = [(name, idx, False) for name, idx in SETS.items()] + [("default_original", SETS["default"], True)]
+    for name, idx, orig in runs:
+        res, skipped = run_set(cfg, w, ids, pix0, pix1, idx, orig)
+        exp[name + "_indices"] = np.array(idx, dtype=np.int64)
+        for k, v in res.items():
+            if k in ("roberta", "vit") and name != "none":
+                continue
+            exp[name + "_" + k] = v
+        print("%s: %d modules skipped: %s" % (name, len(skipped), " ".join(skipped)))
+    mf.write_json(os.path.join(args.out, "config.json"), cfg)
+    mf.write_npz(os.path.join(args.out, "weights.npz"), w)
+    mf.write_npz(os.path.join(args.out, "expected.npz"), exp)
+    total = sum(os.path.getsize(os.path.join(args.out, f)) for f in os.listdir(args.out))
+    print("total fixture bytes: %d" % total)
+    assert total < MAX_TOTAL_BYTES, "fixtures too large: %d bytes" % total
+
+
+if __name__ == "__main__":
+    main()
