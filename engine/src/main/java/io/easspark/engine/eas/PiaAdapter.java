@@ -88,7 +88,7 @@ public final class PiaAdapter {
      * Grouped 1×1 conv weight [D, r/groups] as a dense [D, r] matrix: output half g reads input half g (contiguous
      * halves, not interleaved channels; DESIGN.md §1.3).
      */
-    static NDArray blockDiagonal(NDManager manager, NDArray grouped, int groups, int d, int r) {
+    public static NDArray blockDiagonal(NDManager manager, NDArray grouped, int groups, int d, int r) {
         float[] src = grouped.toType(DataType.FLOAT32, false).toFloatArray();
         int inPerGroup = r / groups;
         int outPerGroup = d / groups;
