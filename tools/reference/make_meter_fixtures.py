@@ -14,8 +14,12 @@ import argparse
 import os
 import sys
 
+import hashlib
+
 import numpy as np
 import torch
+from PIL import Image
+from torchvision import transforms
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import make_fixtures as mf  # noqa: E402  (deterministic npz/json writers)
@@ -36,7 +40,16 @@ CFG = {
 }
 # the paper's default set (nonas.py:274) and all 24 candidates
 SETS = {"none": [], "default": [13, 8, 17, 4, 6, 12, 23, 2, 1, 0], "all": list(range(24))}
-ROW_LENGTHS = [12, 7, 4]          # real tokens per row (incl. <s> and </s>); the rest is <pad> = 1
+ROW_LENGTHS = [12, 7, 4]
+# Pixel parity: the original's clip_transform(S) (torchvision Resize(S, BICUBIC), CenterCrop(S), ToTensor, CLIP
+# Normalize) on the committed test images. Odd sizes make (w' - S) / 2 land on .5 (round half to even); 288 and
+# 384 are METER's real sizes, stored as SHA-256 of the 8-bit crop to keep the fixtures small.
+IMAGES = ["down", "up", "nonsquare", "gray", "alpha"]
+SMALL_SIZES = [40, 57]
+NORM_SIZE = 40
+HASHED_SIZES = [288, 384]
+CLIP_MEAN = (0.48145466, 0.4578275, 0.40821073)
+CLIP_STD = (0.26862954, 0.26130258, 0.27577711)          # real tokens per row (incl. <s> and </s>); the rest is <pad> = 1
 
 
 def init_weights(cfg, seed):
@@ -169,6 +182,30 @@ def run_set(cfg, w, ids, pix0, pix1, indices, original_mapping):
     return res, sorted(skipped)
 
 
+def clip_crop(size):
+    return transforms.Compose([transforms.Resize(size, interpolation=transforms.InterpolationMode.BICUBIC),
+                               transforms.CenterCrop(size)])
+
+
+def clip_transform(size):
+    return transforms.Compose([clip_crop(size), transforms.ToTensor(), transforms.Normalize(CLIP_MEAN, CLIP_STD)])
+
+
+def make_pixels(images_dir, out_path):
+    """RGB first (the engine's decoder drops alpha as convert('RGB')); for opaque images that equals the original's
+    order (convert after crop)."""
+    px = {}
+    for name in IMAGES:
+        im = Image.open(os.path.join(images_dir, name + ".png")).convert("RGB")
+        for size in SMALL_SIZES:
+            px["%s_%d" % (name, size)] = np.asarray(clip_crop(size)(im)).copy()
+        for size in HASHED_SIZES:
+            crop = np.ascontiguousarray(np.asarray(clip_crop(size)(im)))
+            px["%s_%d_sha256" % (name, size)] = np.frombuffer(hashlib.sha256(crop.tobytes()).digest(), dtype=np.uint8)
+        px["%s_%d_norm" % (name, NORM_SIZE)] = clip_transform(NORM_SIZE)(im).numpy().astype(np.float32)
+    mf.write_npz(out_path, px)
+
+
 def main():
     here = os.path.dirname(os.path.abspath(__file__))
     default_out = os.path.normpath(os.path.join(here, "..", "..", "engine", "src", "test", "resources", "fixtures",
@@ -193,6 +230,7 @@ def main():
     mf.write_json(os.path.join(args.out, "config.json"), cfg)
     mf.write_npz(os.path.join(args.out, "weights.npz"), w)
     mf.write_npz(os.path.join(args.out, "expected.npz"), exp)
+    make_pixels(os.path.join(os.path.dirname(args.out), "images"), os.path.join(args.out, "pixels.npz"))
     total = sum(os.path.getsize(os.path.join(args.out, f)) for f in os.listdir(args.out))
     print("total fixture bytes: %d" % total)
     assert total < MAX_TOTAL_BYTES, "fixtures too large: %d bytes" % total
