@@ -14,6 +14,7 @@ import argparse
 import os
 import sys
 
+import collections
 import hashlib
 
 import numpy as np
@@ -206,6 +207,59 @@ def make_pixels(images_dir, out_path):
     mf.write_npz(out_path, px)
 
 
+# A METER-EAS state_dict as torch.save writes it (plain dict, the original's names and Conv1d [out, in/g, 1] shapes,
+# plus tensors the engine never reads), for the model-loader import test: tiny, with VQA and retrieval heads only.
+IMPORT_CFG = dict(CFG, hidden=16, intermediate=32, vocab_size=24, max_positions=10, text_layers=1, image_size=32,
+                  vit_width=16, vit_blocks=1, adapter_hidden=4, pia_hidden=6, vqa_labels=5, max_text_len=6)
+SEED_IMPORT = 4303
+
+
+def write_state_dict(outdir):
+    cfg = IMPORT_CFG
+    w = init_weights(cfg, SEED_IMPORT)
+    del w["nlvr2_classifier.0.weight"], w["nlvr2_classifier.0.bias"], w["nlvr2_classifier.1.weight"]
+    del w["nlvr2_classifier.1.bias"], w["nlvr2_classifier.3.weight"], w["nlvr2_classifier.3.bias"]
+    rng = np.random.default_rng(SEED_IMPORT + 1)
+    sd = collections.OrderedDict()
+    d = cfg["hidden"]
+    for name in sorted(w):
+        a = torch.from_numpy(w[name].copy())
+        if ".conv_" in name and name.endswith(".weight"):
+            a = a.unsqueeze(-1)                      # Conv1d weight [out, in/groups, 1]
+        sd[name] = a
+        if name.endswith("conv_B.weight"):          # unused by inference: conv_D and the routers
+            base = name[:-len("conv_B.weight")]
+            sd[base + "conv_D.weight"] = torch.from_numpy(rng.standard_normal(tuple(a.shape)).astype(np.float32))
+            sd[base + "conv_D.bias"] = torch.zeros(d)
+            sd[base + "expert_weights.weight"] = torch.zeros(2, d)
+            sd[base + "expert_weights.bias"] = torch.zeros(2)
+    sd["text_transformer.embeddings.position_ids"] = torch.arange(cfg["max_positions"]).unsqueeze(0)
+    sd["text_transformer.pooler.dense.weight"] = torch.zeros(d, d)
+    sd["text_transformer.pooler.dense.bias"] = torch.zeros(d)
+    sd["vit_model.ln_final.weight"] = torch.ones(cfg["vit_width"])
+    sd["itm_score.fc.weight"] = torch.zeros(2, 2 * d)
+    os.makedirs(outdir, exist_ok=True)
+    torch.save(sd, os.path.join(outdir, "meter_state_dict.pth"))
+    # the reference's VQA logits and ITM score for two rows, no skip and the default set
+    ids = np.full((2, cfg["max_text_len"]), ref.PAD, dtype=np.int64)
+    ids[0, :6] = [0, 5, 9, 13, 7, 2]
+    ids[1, :4] = [0, 11, 4, 2]
+    pix = np.random.default_rng(SEED_IMPORT + 2).standard_normal((2, 3, cfg["image_size"], cfg["image_size"]))
+    pix = pix.astype(np.float32)
+    exp = {"ids": ids, "pixels": pix}
+    for set_name, idx in (("none", []), ("default", SETS["default"])):
+        vqa, itm = [], []
+        for r in range(2):
+            _, _, cls = ref.fuse(w, cfg, torch.as_tensor(ids[r]), torch.as_tensor(pix[r], dtype=ref.DT), 1,
+                                 ref.modules_of(idx, False))
+            vqa.append(ref.vqa_logits(w, cls))
+            itm.append(ref.itm_score(w, cls))
+        exp[set_name + "_vqa"] = torch.stack(vqa).numpy().astype(np.float32)
+        exp[set_name + "_itm"] = torch.stack(itm).numpy().astype(np.float32)
+    mf.write_npz(os.path.join(outdir, "meter_state_dict.expected.npz"), exp)
+    mf.write_json(os.path.join(outdir, "meter_state_dict.config.json"), dict(cfg, vqa_labels=cfg["vqa_labels"]))
+
+
 def main():
     here = os.path.dirname(os.path.abspath(__file__))
     default_out = os.path.normpath(os.path.join(here, "..", "..", "engine", "src", "test", "resources", "fixtures",
@@ -230,6 +284,8 @@ def main():
     mf.write_json(os.path.join(args.out, "config.json"), cfg)
     mf.write_npz(os.path.join(args.out, "weights.npz"), w)
     mf.write_npz(os.path.join(args.out, "expected.npz"), exp)
+    write_state_dict(os.path.normpath(os.path.join(args.out, "..", "..", "..", "..", "..", "..", "model-loader", "src",
+                                                   "test", "resources", "meter")))
     make_pixels(os.path.join(os.path.dirname(args.out), "images"), os.path.join(args.out, "pixels.npz"))
     total = sum(os.path.getsize(os.path.join(args.out, f)) for f in os.listdir(args.out))
     print("total fixture bytes: %d" % total)

@@ -16,7 +16,8 @@ record Affine(NDArray wT, NDArray b) {
 
     /** Like {@link #read}, or null when the checkpoint has no {@code prefix.weight} (an absent task head). */
     static Affine readOptional(WeightReader r, String prefix, int out, int in) {
-        return r.readOptional(prefix + ".weight", out, in) == null ? null : read(r, prefix, out, in);
+        NDArray w = r.readOptional(prefix + ".weight", out, in); // read once: a second read would load it twice
+        return w == null ? null : new Affine(w.transpose(), r.read(prefix + ".bias", out));
     }
 
     /** x [.., in] → [.., out] */

@@ -15,10 +15,11 @@ record ClassifierHead(Affine first, Norm norm, Affine last) {
 
     /** The head, or null when the checkpoint has none under {@code prefix} (it was fine-tuned for another task). */
     static ClassifierHead readOptional(WeightReader r, String prefix, int in, int hidden, int classes) {
-        if (r.readOptional(prefix + ".0.weight", hidden, in) == null) {
+        Affine first = Affine.readOptional(r, prefix + ".0", hidden, in);
+        if (first == null) {
             return null;
         }
-        return new ClassifierHead(Affine.read(r, prefix + ".0", hidden, in), Norm.read(r, prefix + ".1", hidden, LN_EPS),
+        return new ClassifierHead(first, Norm.read(r, prefix + ".1", hidden, LN_EPS),
                 Affine.read(r, prefix + ".3", classes, hidden));
     }
 

@@ -26,7 +26,7 @@ import com.google.gson.JsonParser;
  * @param adapterHidden hidden size of the kept modules' adapters (96)
  * @param piaHidden hidden size of the PIA that replaces a skipped attention (144)
  * @param adapterGroups groups of the adapters' up-projection (2)
- * @param vqaLabels VQA answer vocabulary size (3,129 for VQAv2)
+ * @param vqaLabels VQA answer vocabulary size (3,129 for VQAv2); 0 for a model without a VQA head
  * @param maxTextLen L, every row is padded to exactly L tokens (§1: 50 VQAv2/NLVR2, 40 F30K)
  */
 public record MeterConfig(int hidden, int heads, int intermediate, int vocabSize, int maxPositions, int textLayers,
@@ -50,7 +50,9 @@ public record MeterConfig(int hidden, int heads, int intermediate, int vocabSize
         positive("vit_blocks", vitBlocks);
         positive("fusion_layers", fusionLayers);
         positive("adapter_groups", adapterGroups);
-        positive("vqa_labels", vqaLabels);
+        if (vqaLabels < 0) {
+            throw new IllegalArgumentException("config.json: 'vqa_labels' must be 0 (no VQA head) or positive: " + vqaLabels);
+        }
         positive("max_text_len", maxTextLen);
         if (hidden % heads != 0) {
             throw new IllegalArgumentException("config.json: 'hidden' " + hidden + " must be a multiple of 'heads' " + heads);
@@ -88,6 +90,33 @@ public record MeterConfig(int hidden, int heads, int intermediate, int vocabSize
     /** Skip candidates: text self, text cross, image self, image cross per fusion layer (§3.4). */
     public int candidates() {
         return 4 * fusionLayers;
+    }
+
+    /** The config.json of a model directory (the keys {@link #fromJson} reads, plus the family). */
+    public String toJson() {
+        JsonObject o = new JsonObject();
+        o.addProperty("family", FAMILY);
+        o.addProperty("hidden", hidden);
+        o.addProperty("heads", heads);
+        o.addProperty("intermediate", intermediate);
+        o.addProperty("vocab_size", vocabSize);
+        o.addProperty("max_positions", maxPositions);
+        o.addProperty("text_layers", textLayers);
+        o.addProperty("text_ln_eps", textLnEps);
+        o.addProperty("image_size", imageSize);
+        o.addProperty("patch_size", patchSize);
+        o.addProperty("vit_width", vitWidth);
+        o.addProperty("vit_heads", vitHeads);
+        o.addProperty("vit_blocks", vitBlocks);
+        o.addProperty("vit_ln_eps", vitLnEps);
+        o.addProperty("fusion_layers", fusionLayers);
+        o.addProperty("fusion_ln_eps", fusionLnEps);
+        o.addProperty("adapter_hidden", adapterHidden);
+        o.addProperty("pia_hidden", piaHidden);
+        o.addProperty("adapter_groups", adapterGroups);
+        o.addProperty("vqa_labels", vqaLabels);
+        o.addProperty("max_text_len", maxTextLen);
+        return o.toString();
     }
 
     public static MeterConfig fromJson(String json) {

@@ -95,7 +95,7 @@ public final class MeterModel implements AutoCloseable {
                     r.read("token_type_embeddings.weight", 3, d), r.read("token4classifier", 1, 1, d), text, image,
                     Affine.read(r, "cross_modal_text_pooler.dense", d, d),
                     Affine.read(r, "cross_modal_image_pooler.dense", d, d),
-                    ClassifierHead.readOptional(r, "vqa_classifier", 2 * d, 2 * d, c.vqaLabels()),
+                    c.vqaLabels() == 0 ? null : ClassifierHead.readOptional(r, "vqa_classifier", 2 * d, 2 * d, c.vqaLabels()),
                     ClassifierHead.readOptional(r, "nlvr2_classifier", 4 * d, 2 * d, 2),
                     Affine.readOptional(r, "rank_output", 1, 2 * d));
             // weights only from here on: a batch that leaves an array in the model's manager fails loudly
