@@ -96,7 +96,7 @@ public final class PiaAdapter {
      * Grouped 1×1 conv weight [D, r/groups] as a dense [D, r] matrix: output half g reads input half g (contiguous
      * halves, not interleaved channels; DESIGN.md §1.3).
      */
-    static NDArray blockDiagonal(NDManager manager, NDArray grouped, int groups, int d, int r) {
+    public static NDArray blockDiagonal(NDManager manager, NDArray grouped, int groups, int d, int r) {
         // built from array ops (slices, zeros, concatenations), not Java copies, so a training forward's gradient
         // reaches the grouped weight; the values are copies either way
         NDArray w = grouped.toType(DataType.FLOAT32, false); // [D, r/groups]

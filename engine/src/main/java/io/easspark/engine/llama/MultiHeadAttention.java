@@ -6,7 +6,7 @@ import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.Shape;
 
 /**
- * Scaled dot-product multi-head attention shared by the LLaMA decoder and the CLIP ViT.
+ * Scaled dot-product multi-head attention shared by the LLaMA decoder, the CLIP ViTs and METER's encoders.
  *
  * <p>Letters: B batch rows, T new tokens, S keys (cached plus new), H heads, Dh head size.
  */
@@ -83,6 +83,30 @@ public final class MultiHeadAttention {
             k = all.get(0); // [B, H, S, Dh]
             v = all.get(1);
         }
+        return core(q, k, v, mask, b, t);
+    }
+
+    /**
+     * Attention over separately projected queries and keys/values, which may come from different sequences
+     * (METER's cross-attention: queries from one stream, keys and values from the other). No RoPE, no cache.
+     *
+     * @param q [B, T, H·Dh]
+     * @param k [B, S, H·Dh]
+     * @param v [B, S, H·Dh]
+     * @param mask additive mask broadcastable to [B, H, T, S], or null
+     * @return [B, T, H·Dh]
+     */
+    public NDArray attend(NDArray q, NDArray k, NDArray v, NDArray mask) {
+        long b = q.getShape().get(0);
+        long t = q.getShape().get(1);
+        long s = k.getShape().get(1);
+        return core(q.reshape(b, t, spec.heads(), spec.headDim()).transpose(0, 2, 1, 3), // [B, H, T, Dh]
+                k.reshape(b, s, spec.heads(), spec.headDim()).transpose(0, 2, 1, 3), // [B, H, S, Dh]
+                v.reshape(b, s, spec.heads(), spec.headDim()).transpose(0, 2, 1, 3), mask, b, t);
+    }
+
+    /** softmax(q·kᵀ·scale + mask)·v per head, heads concatenated: [B, H, T, Dh] inputs to [B, T, H·Dh]. */
+    private NDArray core(NDArray q, NDArray k, NDArray v, NDArray mask, long b, long t) {
         NDArray scores = q.matMul(k.transpose(0, 1, 3, 2)).mul(scale); // [B, H, T, S]
         if (mask != null) {
             scores = scores.add(mask);
