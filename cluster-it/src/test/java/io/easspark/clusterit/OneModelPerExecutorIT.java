@@ -86,7 +86,8 @@ class OneModelPerExecutorIT {
         assertThat(outputIds).as("each input id exactly once").containsExactlyInAnyOrderElementsOf(inputIds);
         // the executors read the images under --image-root: only the two rows that are bad on purpose are not ok
         assertThat(summary.byStatus()).containsOnly(entry("empty_question", 1L), entry("image_missing", 1L),
-                entry("ok", (long) ROWS - 2), entry("image_corrupt", 0L), entry("prompt_truncated", 0L), entry("error", 0L));
+                entry("ok", (long) ROWS - 2), entry("image_corrupt", 0L), entry("image_too_large", 0L), entry("prompt_truncated", 0L),
+                entry("error", 0L));
 
         Set<ExecutorLoads> jvms = new HashSet<>(JavaSparkContext.fromSparkContext(spark.sparkContext())
                 .parallelize(IntStream.range(0, PROBE_TASKS).boxed().toList(), PROBE_TASKS)

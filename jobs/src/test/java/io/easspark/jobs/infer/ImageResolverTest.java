@@ -110,23 +110,28 @@ class ImageResolverTest {
         try (ServerSocket s = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
             port = s.getLocalPort(); // closed again: connections to it are refused
         }
-        Configuration c = new Configuration();
+        Configuration c = s3aAt(new Configuration(), port);
+        c.setInt("fs.s3a.attempts.maximum", 1);
+        c.setInt("fs.s3a.retry.limit", 1);
+        c.set("fs.s3a.retry.interval", "10ms");
+        ImageResolver s3 = new ImageResolver("s3a://bucket/images", c, LIMIT);
+        assertThatThrownBy(() -> s3.read("a.png"))
+                .isInstanceOf(ImageResolver.ImageReadFailure.class)
+                .hasMessageContaining("reading image s3a://bucket/images/a.png failed")
+                .hasMessageNotContaining("\n");
+    }
+
+    /** S3A pointed at a loopback port: path style, static keys, no bucket probe, no cached filesystem. */
+    static Configuration s3aAt(Configuration c, int port) {
         c.set("fs.s3a.endpoint", "http://127.0.0.1:" + port);
         c.set("fs.s3a.endpoint.region", "us-east-1");
         c.setBoolean("fs.s3a.path.style.access", true);
         c.set("fs.s3a.aws.credentials.provider", "org.apache.hadoop.fs.s3a.SimpleAWSCredentialsProvider");
         c.set("fs.s3a.access.key", "k");
         c.set("fs.s3a.secret.key", "s");
-        c.setInt("fs.s3a.attempts.maximum", 1);
-        c.setInt("fs.s3a.retry.limit", 1);
-        c.set("fs.s3a.retry.interval", "10ms");
         c.setInt("fs.s3a.bucket.probe", 0);
         c.setBoolean("fs.s3a.impl.disable.cache", true);
-        ImageResolver s3 = new ImageResolver("s3a://bucket/images", c, LIMIT);
-        assertThatThrownBy(() -> s3.read("a.png"))
-                .isInstanceOf(ImageResolver.ImageReadFailure.class)
-                .hasMessageContaining("reading image s3a://bucket/images/a.png failed")
-                .hasMessageNotContaining("\n");
+        return c;
     }
 
     static void mkfifo(Path p) throws Exception {

@@ -41,15 +41,7 @@ class S3aTimeoutsTest {
             });
             acceptor.setDaemon(true);
             acceptor.start();
-            Configuration c = shipped();
-            c.set("fs.s3a.endpoint", "http://127.0.0.1:" + silent.getLocalPort());
-            c.set("fs.s3a.endpoint.region", "us-east-1");
-            c.setBoolean("fs.s3a.path.style.access", true);
-            c.set("fs.s3a.aws.credentials.provider", "org.apache.hadoop.fs.s3a.SimpleAWSCredentialsProvider");
-            c.set("fs.s3a.access.key", "k");
-            c.set("fs.s3a.secret.key", "s");
-            c.setInt("fs.s3a.bucket.probe", 0);
-            c.setBoolean("fs.s3a.impl.disable.cache", true);
+            Configuration c = ImageResolverTest.s3aAt(shipped(), silent.getLocalPort());
             long t0 = System.nanoTime();
             assertThatThrownBy(() -> new ImageResolver("s3a://bucket/images", c, 1 << 20).read("a.png"))
                     .isInstanceOf(ImageResolver.ImageReadFailure.class);
