@@ -1,7 +1,9 @@
 package io.easspark.jobs.scienceqa;
 
+import io.easspark.jobs.output.OutputGuard;
 import java.io.PrintWriter;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -18,8 +20,10 @@ public final class GenScienceQaCommand implements Callable<Integer> {
 
     @Spec
     CommandSpec spec;
-    @Option(names = "--output", required = true, description = "folder to write the layout into")
+    @Option(names = "--output", required = true, description = "folder to write the layout into; must not exist unless --overwrite")
     Path output;
+    @Option(names = "--overwrite", description = "replace an existing --output, if it is empty or a finished gen-scienceqa output")
+    boolean overwrite;
     @Option(names = "--seed", defaultValue = "14", description = "(default: ${DEFAULT-VALUE})")
     long seed;
     @Option(names = "--train", defaultValue = "6000", description = "(default: ${DEFAULT-VALUE})")
@@ -34,6 +38,8 @@ public final class GenScienceQaCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         long t0 = System.nanoTime();
+        // like every command: never write into a folder this command did not make (ErrorIfExists)
+        OutputGuard.prepareLocal(output, overwrite, "gen-scienceqa", List.of(), OutputGuard.hasAll("problems.json", "pid_splits.json"));
         Map<String, Integer> sizes = ScienceQaGenerator.write(output, new ScienceQaGenerator.Spec(seed, train, val, test, imageSize));
         PrintWriter out = spec.commandLine().getOut();
         out.printf(java.util.Locale.ROOT, "gen-scienceqa: wrote %s problems (%s) to %s in %.1f s; read it with --input %s --input-format scienceqa --split test%n",

@@ -122,6 +122,10 @@ class OutputSafetyTest {
         Files.writeString(other.resolve("thesis.tex"), "keep me");
         refused(CliRun.of("demo", "--output", other.toString(), "--rows", "3"), "already exists: give --overwrite");
         refused(CliRun.of("demo", "--output", other.toString(), "--rows", "3", "--overwrite"), "is neither");
+        refused(CliRun.of("gen-scienceqa", "--output", other.toString(), "--train", "3", "--val", "1", "--test", "1"),
+                "already exists: give --overwrite");
+        refused(CliRun.of("gen-scienceqa", "--output", other.toString(), "--train", "3", "--val", "1", "--test", "1", "--overwrite"),
+                "is neither");
         assertThat(Files.readString(other.resolve("thesis.tex"))).isEqualTo("keep me");
 
         Path again = tmp.resolve("demo-again");
