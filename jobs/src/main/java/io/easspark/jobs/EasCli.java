@@ -20,7 +20,7 @@ import picocli.CommandLine.Command;
         exitCodeListHeading = "Exit codes:%n",
         exitCodeList = {"0:done", "1:the job failed", "2:bad arguments or input, refused before anything is written",
             "3:infer wrote its output, but no row is ok or more than --max-error-fraction are not"},
-        subcommands = {InferCommand.class, EvaluateCommand.class, CalibrateCommand.class, DemoCommand.class, GenScienceQaCommand.class, ConvertCommand.class, InferBench.class, CalibrateBench.class, CommandLine.HelpCommand.class})
+        subcommands = {InferCommand.class, EvaluateCommand.class, CalibrateCommand.class, DemoCommand.class, GenScienceQaCommand.class, io.easspark.jobs.tune.TuneCommand.class, ConvertCommand.class, InferBench.class, CalibrateBench.class, CommandLine.HelpCommand.class})
 public final class EasCli {
 
     public static final int OK = 0;

@@ -93,6 +93,66 @@ public final class AnswerLoss {
         return out;
     }
 
+    /**
+     * The same teacher-forced loss as one differentiable scalar, for training (issue 14): the mean over rows of each
+     * row's mean answer-token cross-entropy, i.e. {@link #meanLoss} of what {@link #score} reports for these rows.
+     * Run it inside a {@code GradientCollector} on a model loaded from weights that require gradients; the result
+     * lives in {@code scope}.
+     */
+    public static NDArray trainingLoss(BatchGenerator gen, List<ScoredRow> rows, NDManager scope) {
+        return trainingLoss(gen, rows, 0, scope);
+    }
+
+    /**
+     * The answer loss plus {@code promptWeight} times each row's mean next-token cross-entropy over its prompt text
+     * (every prompt token after the first, predicted from the position before it; the modality token, the image
+     * prefix and the visual tokens are inputs only). With weight 0 this is {@link #trainingLoss(BatchGenerator, List,
+     * NDManager)}. The prompt term is language-model pre-training on the task's text, which the tuning recipe's base
+     * model uses in place of LLaMA's pre-training (docs/TUNING.md).
+     */
+    public static NDArray trainingLoss(BatchGenerator gen, List<ScoredRow> rows, double promptWeight, NDManager scope) {
+        if (rows.isEmpty()) {
+            throw new IllegalArgumentException("no rows to train on");
+        }
+        if (!(promptWeight >= 0) || Double.isInfinite(promptWeight)) {
+            throw new IllegalArgumentException("prompt weight must be a finite number >= 0: " + promptWeight);
+        }
+        int b = rows.size();
+        int longestAnswer = 0;
+        int longestText = 0;
+        List<PromptSequence> sequences = new ArrayList<>(b);
+        for (ScoredRow row : rows) {
+            longestAnswer = Math.max(longestAnswer, row.answerLength());
+            longestText = Math.max(longestText, row.prompt().promptIds().length + row.answerLength());
+            sequences.add(row.teacherForced());
+        }
+        // columns needed: the answer's (A + 1), or with the prompt term every text token's predecessor
+        int cols = promptWeight > 0 ? longestText : longestAnswer + 1;
+        long[] targets = new long[b * cols];
+        float[] weights = new float[b * cols]; // Σ weights = mean over rows of each row's mean per-token loss
+        for (int r = 0; r < b; r++) {
+            ScoredRow row = rows.get(r);
+            long[] prompt = row.prompt().promptIds();
+            int n = prompt.length + row.answerLength();
+            // text token j sits at column cols − n + j of the slice and is predicted by the column before it
+            for (int j = 0; j < row.answerLength(); j++) {
+                int c = cols - row.answerLength() + j - 1;
+                targets[r * cols + c] = row.answerId(j);
+                weights[r * cols + c] = 1f / (row.answerLength() * (float) b);
+            }
+            if (promptWeight > 0 && prompt.length > 1) {
+                for (int j = 1; j < prompt.length; j++) {
+                    int c = cols - n + j - 1;
+                    targets[r * cols + c] = prompt[j];
+                    weights[r * cols + c] = (float) (promptWeight / ((prompt.length - 1) * (double) b));
+                }
+            }
+        }
+        NDArray logp = gen.lastLogits(sequences, cols, scope).logSoftmax(-1); // [B, cols, V]
+        NDArray picked = logp.gather(scope.create(targets, new Shape(b, cols, 1)), -1).reshape(b, cols);
+        return picked.mul(scope.create(weights, new Shape(b, cols))).sum().neg();
+    }
+
     /** The mean of the rows' losses in list order, in double: the loss a plan is judged by. */
     public static double meanLoss(List<RowLoss> losses) {
         if (losses.isEmpty()) {

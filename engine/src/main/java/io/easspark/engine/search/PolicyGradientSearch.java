@@ -73,6 +73,17 @@ public final class PolicyGradientSearch {
         return sigma.clone();
     }
 
+    /**
+     * Takes {@code other}'s layer scores, so that this search samples from the same policy with its own random
+     * stream (EAS training draws its training plans from the policy the search is learning).
+     */
+    public void copyScoresFrom(PolicyGradientSearch other) {
+        if (other.layers != layers) {
+            throw new IllegalArgumentException("searches over " + other.layers + " and " + layers + " layers");
+        }
+        System.arraycopy(other.sigma, 0, sigma, 0, layers);
+    }
+
     /** {@code P = softmax(10·σ)}, computed in double with the max subtracted. */
     public double[] probabilities() {
         double max = Arrays.stream(sigma).max().orElse(0);

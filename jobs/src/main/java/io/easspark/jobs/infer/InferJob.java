@@ -183,6 +183,7 @@ public final class InferJob {
         if (o.previewRows() > 0) {
             preview(out, written, o.previewRows());
         }
+        LabelledAccuracy.print(out, parsed.rows(), o.idCol(), written);
         if (summary.answeredRows() != todoRows) {
             throw new IllegalStateException("answered " + summary.answeredRows() + " rows but " + todoRows + " were to answer");
         }

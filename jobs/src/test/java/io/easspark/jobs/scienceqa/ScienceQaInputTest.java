@@ -61,6 +61,13 @@ class ScienceQaInputTest {
         assertThat(rows.stream().map(x -> x.getString(0)).sorted().toList()).isEqualTo(val);
         // every image path resolved (IMG rows are ok, not image_missing)
         assertThat(rows).allSatisfy(x -> assertThat(x.getString(1)).isEqualTo("ok"));
+        // the layout carries gold letters: infer ends with the accuracy on them, counted here independently
+        List<Row> joined = spark().read().parquet(out.toString()).select("id", "answer_choice").collectAsList();
+        com.google.gson.JsonObject problems = com.google.gson.JsonParser.parseString(Files.readString(data.resolve("problems.json"))).getAsJsonObject();
+        long correct = joined.stream().filter(x -> !x.isNullAt(1) && x.getString(1).equals(
+                String.valueOf((char) ('A' + problems.getAsJsonObject(x.getString(0)).get("answer").getAsInt())))).count();
+        assertThat(r.out()).contains(String.format(java.util.Locale.ROOT, "infer: accuracy %.1f%% (%d of %d rows with a gold answer",
+                100.0 * correct / val.size(), correct, val.size()));
     }
 
     @Test

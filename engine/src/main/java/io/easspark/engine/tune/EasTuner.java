@@ -1,0 +1,219 @@
+package io.easspark.engine.tune;
+
+import ai.djl.Device;
+import ai.djl.engine.Engine;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.training.GradientCollector;
+import io.easspark.engine.eas.ReparamMode;
+import io.easspark.engine.eas.SkipPlan;
+import io.easspark.engine.generate.BatchGenerator;
+import io.easspark.engine.model.LavinConfig;
+import io.easspark.engine.model.LavinModel;
+import io.easspark.engine.search.AnswerLoss;
+import io.easspark.engine.search.PolicyGradientSearch;
+import io.easspark.engine.search.RowLoss;
+import io.easspark.engine.search.ScoredRow;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+
+/**
+ * EAS's training recipe on the engine's own forward (issue 14): every step loads {@link LavinModel} from the leaves
+ * of a {@link TrainableWeights} inside DJL's gradient collector, takes {@link AnswerLoss#trainingLoss} (the
+ * teacher-forced answer cross-entropy the redundancy search also rewards) and lets {@link Adam} update the trainable
+ * leaves. There is no second implementation of the model for training.
+ *
+ * <ul>
+ *   <li>{@link #trainBase}: stage 1, the whole model minus the adapters (which stay the identity) on the task.</li>
+ *   <li>{@link #trainAdaptersWithSearch}: stage 2a, the base frozen, the PIA adapters training under skip plans
+ *       sampled from the search's policy, while the policy-gradient search of DESIGN.md §2 updates its layer scores
+ *       from validation losses every few steps (the original searches during adapter training, too).</li>
+ *   <li>{@link #fineTune}: stage 2b, the adapters trained further with the chosen plan's MHAs skipped.</li>
+ * </ul>
+ * Single-threaded and deterministic given the seed, up to libtorch's CPU kernels (see docs/TUNING.md).
+ */
+public final class EasTuner {
+
+    /**
+     * @param batchSize training rows per step
+     * @param evalRows validation rows scored at each evaluation (the curve's accuracy)
+     * @param evalEvery steps between evaluations
+     * @param seed seeds batch order and the search's sampler
+     */
+    public record Settings(int batchSize, int evalRows, int evalEvery, long seed) {
+
+        public Settings {
+            if (batchSize <= 0 || evalRows <= 0 || evalEvery <= 0) {
+                throw new IllegalArgumentException("batch size, eval rows and eval interval must be > 0: " + this);
+            }
+        }
+    }
+
+    /** One point of a loss curve; {@code valLoss} and {@code valAccuracy} are NaN between evaluations. */
+    public record CurvePoint(String stage, int step, double trainLoss, double valLoss, double valAccuracy, double seconds,
+            Accuracy evaluation) {
+    }
+
+    /** Progress of a stage, for the console line. */
+    public interface Progress {
+        void report(CurvePoint point, int steps, double gradNorm, double etaSeconds);
+    }
+
+    /** Accuracy of a plan on rows: overall and by category (exact teacher-forced target, i.e. greedy output). */
+    public record Accuracy(double overall, Map<String, double[]> byCategory, double loss) {
+
+        /** Correct and total rows of a category. */
+        public double percent(String category) {
+            double[] c = byCategory.get(category);
+            return c == null || c[1] == 0 ? Double.NaN : 100.0 * c[0] / c[1];
+        }
+    }
+
+    /** The search's outcome: the chosen plan, the final layer probabilities and the rounds run. */
+    public record SearchOutcome(SkipPlan plan, double[] probabilities, List<Integer> ranking, int rounds) {
+    }
+
+    private final LavinConfig config;
+    private final Settings settings;
+    private final Progress progress;
+    private final List<CurvePoint> curve = new ArrayList<>();
+    private final long started = System.nanoTime();
+
+    public EasTuner(LavinConfig config, Settings settings, Progress progress) {
+        this.config = config;
+        this.settings = settings;
+        this.progress = progress;
+    }
+
+    /** Every point recorded so far, in order. */
+    public List<CurvePoint> curve() {
+        return Collections.unmodifiableList(curve);
+    }
+
+    /**
+     * Stage 1: trains every trainable leaf of {@code w} with no MHA skipped, on the answer loss plus {@code promptWeight}
+     * times the next-token loss over the prompt text ({@link AnswerLoss#trainingLoss(BatchGenerator, List, double,
+     * NDManager)}).
+     */
+    public void trainBase(TrainableWeights w, List<TuningExample> train, List<TuningExample> val, LearningRate lr, double promptWeight) {
+        SkipPlan none = SkipPlan.none(config.text().nLayers());
+        run("base", w, train, val, lr, step -> none, null, promptWeight);
+    }
+
+    /**
+     * Stage 2a: trains the adapters with plans of {@code k} skipped MHAs drawn from the search's policy (one per
+     * step), and every {@code searchEvery} steps runs one search round: n plans, each scored by the answer loss on a
+     * validation batch, then the σ update.
+     */
+    public SearchOutcome trainAdaptersWithSearch(TrainableWeights w, List<TuningExample> train, List<TuningExample> val,
+            LearningRate lr, int k, int searchEvery, double searchLr) {
+        int layers = config.text().nLayers();
+        PolicyGradientSearch search = new PolicyGradientSearch(layers, k, PolicyGradientSearch.DEFAULT_PLANS_PER_ROUND,
+                searchLr, settings.seed() + 17);
+        PolicyGradientSearch sampler = new PolicyGradientSearch(layers, k, 1, searchLr, settings.seed() + 29);
+        List<ScoredRow> searchRows = rows(val.subList(0, Math.min(val.size(), settings.batchSize())));
+        int[] rounds = {0};
+        run("adapters+search", w, train, val, lr, step -> {
+            if (step > 0 && step % searchEvery == 0) {
+                List<SkipPlan> plans = search.propose();
+                search.update(plans, planLosses(w, plans, searchRows));
+                rounds[0]++;
+            }
+            // the training plan follows the search's current policy: layers it favours train their skipped form more
+            sampler.copyScoresFrom(search);
+            return sampler.propose().get(0);
+        }, null, 0);
+        return new SearchOutcome(search.best(), search.probabilities(), search.ranking(), rounds[0]);
+    }
+
+    /** Stage 2b: trains the adapters with {@code plan}'s MHAs skipped. */
+    public void fineTune(TrainableWeights w, List<TuningExample> train, List<TuningExample> val, LearningRate lr, SkipPlan plan) {
+        run("fine-tune " + plan, w, train, val, lr, step -> plan, plan, 0);
+    }
+
+    /** Accuracy and mean answer loss of {@code plan} on {@code rows} with the current weights (no gradients). */
+    public Accuracy evaluate(TrainableWeights w, SkipPlan plan, List<TuningExample> rows) {
+        try (LavinModel m = LavinModel.load(config, w.source(), plan, ReparamMode.LOWRANK, Device.cpu())) {
+            List<RowLoss> losses = AnswerLoss.score(m, rows(rows), settings.batchSize());
+            Map<String, double[]> by = new TreeMap<>();
+            double correct = 0;
+            for (int i = 0; i < rows.size(); i++) {
+                double[] c = by.computeIfAbsent(rows.get(i).category(), x -> new double[2]);
+                boolean ok = losses.get(i).exact();
+                c[0] += ok ? 1 : 0;
+                c[1]++;
+                correct += ok ? 1 : 0;
+            }
+            return new Accuracy(100.0 * correct / rows.size(), by, AnswerLoss.meanLoss(losses));
+        }
+    }
+
+    private interface PlanChooser {
+        SkipPlan plan(int step);
+    }
+
+    private void run(String stage, TrainableWeights w, List<TuningExample> train, List<TuningExample> val,
+            LearningRate lr, PlanChooser plans, SkipPlan evalPlan, double promptWeight) {
+        Batches batches = new Batches(train, settings.batchSize(), settings.seed() + stage.hashCode());
+        List<TuningExample> evalRows = val.subList(0, Math.min(val.size(), settings.evalRows()));
+        SkipPlan eval = evalPlan == null ? SkipPlan.none(config.text().nLayers()) : evalPlan;
+        long stageStart = System.nanoTime();
+        try (Adam adam = new Adam(w.trainable(), Adam.Settings.transformer(), w.manager())) {
+            for (int step = 0; step < lr.steps(); step++) {
+                SkipPlan plan = plans.plan(step);
+                double loss = step(w, plan, rows(batches.next()), promptWeight);
+                adam.step(lr.at(step));
+                Accuracy a = null;
+                if ((step + 1) % settings.evalEvery() == 0 || step + 1 == lr.steps()) {
+                    a = evaluate(w, eval, evalRows);
+                }
+                double seconds = (System.nanoTime() - started) / 1e9;
+                CurvePoint point = new CurvePoint(stage, step + 1, loss, a == null ? Double.NaN : a.loss(),
+                        a == null ? Double.NaN : a.overall(), seconds, a);
+                curve.add(point);
+                double perStep = (System.nanoTime() - stageStart) / 1e9 / (step + 1);
+                progress.report(point, lr.steps(), adam.lastGradNorm(), perStep * (lr.steps() - step - 1));
+            }
+        }
+    }
+
+    /** One forward + backward on the engine's model; returns the batch loss. Gradients accumulate in the leaves. */
+    private double step(TrainableWeights w, SkipPlan plan, List<ScoredRow> batch, double promptWeight) {
+        try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
+            LavinModel m = LavinModel.load(config, w.source(), plan, ReparamMode.LOWRANK, Device.cpu());
+            try (NDManager scope = m.newScope()) {
+                NDArray loss = AnswerLoss.trainingLoss(new BatchGenerator(m), batch, promptWeight, scope);
+                double value = loss.getFloat();
+                gc.backward(loss);
+                return value;
+            } finally {
+                m.close();
+            }
+        }
+    }
+
+    private double[] planLosses(TrainableWeights w, List<SkipPlan> plans, List<ScoredRow> rows) {
+        double[] losses = new double[plans.size()];
+        try (LavinModel m = LavinModel.load(config, w.source(), SkipPlan.none(config.text().nLayers()), ReparamMode.LOWRANK,
+                Device.cpu())) {
+            Map<SkipPlan, Double> seen = new LinkedHashMap<>();
+            for (int j = 0; j < plans.size(); j++) {
+                SkipPlan p = plans.get(j);
+                losses[j] = seen.computeIfAbsent(p, q -> AnswerLoss.meanLoss(AnswerLoss.score(m.withPlan(q), rows, rows.size())));
+            }
+        }
+        return losses;
+    }
+
+    private static List<ScoredRow> rows(List<TuningExample> examples) {
+        List<ScoredRow> out = new ArrayList<>(examples.size());
+        for (TuningExample e : examples) {
+            out.add(e.row());
+        }
+        return out;
+    }
+}

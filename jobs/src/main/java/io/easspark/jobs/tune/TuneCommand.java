@@ -1,0 +1,218 @@
+package io.easspark.jobs.tune;
+
+import ai.djl.ndarray.NDManager;
+import io.easspark.engine.eas.AdapterConfig;
+import io.easspark.engine.eas.SkipPlan;
+import io.easspark.engine.llama.LlamaConfig;
+import io.easspark.engine.model.LavinConfig;
+import io.easspark.engine.model.MapWeightSource;
+import io.easspark.engine.text.LlamaTokenizer;
+import io.easspark.engine.tune.EasTuner;
+import io.easspark.engine.tune.LearningRate;
+import io.easspark.engine.tune.TrainableWeights;
+import io.easspark.engine.tune.TrainingInit;
+import io.easspark.engine.tune.TuningExample;
+import io.easspark.engine.vision.ImagePreprocessor;
+import io.easspark.engine.vision.VisionConfig;
+import io.easspark.jobs.output.OutputGuard;
+import java.io.ByteArrayInputStream;
+import java.io.InputStream;
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/**
+ * {@code eas tune}: EAS's recipe end to end on a folder in ScienceQA's layout (docs/TUNING.md). Stage 1 trains a
+ * small LaVIN-shaped base model (standing in for pretrained LLaMA + CLIP) on the train split; stage 2 freezes it,
+ * inserts fresh PIA adapters, trains them while the policy-gradient search picks the k MHAs to skip, and fine-tunes
+ * them with those skipped. Writes {@code <output>/model} (a native model directory, fp16, with skip_plan.json) and
+ * {@code <output>/report} (report.md with the k = 0..L table, loss.png, accuracy.png).
+ */
+@Command(name = "tune", mixinStandardHelpOptions = true,
+        description = {"EAS's training recipe in Java (DJL autograd on the engine's own forward): stage 1 trains a small",
+            "LaVIN-shaped base model on a ScienceQA-layout folder (eas gen-scienceqa writes one); stage 2 freezes it, trains",
+            "the PIA adapters while the policy-gradient search picks the MHAs to skip, then fine-tunes the adapters with them",
+            "skipped. Writes <output>/model (native model directory, fp16) and <output>/report (report.md, loss.png, accuracy.png)."})
+public final class TuneCommand implements Callable<Integer> {
+
+    /** The tokenizer trained with spm_train on the generated benchmark (tools/tokenizer/train-scienceqa-tokenizer.sh). */
+    public static final String TOKENIZER_RESOURCE = "/io/easspark/jobs/tune/scienceqa-tokenizer.model";
+
+    @Spec
+    CommandSpec spec;
+
+    @Option(names = "--data", required = true, paramLabel = "DIR", description = "a folder in ScienceQA's layout (problems.json, pid_splits.json, images/)")
+    Path data;
+    @Option(names = "--output", required = true, paramLabel = "DIR", description = "writes DIR/model and DIR/report")
+    Path output;
+    @Option(names = "--overwrite", description = "replace an existing --output, if it is empty or a finished tune output")
+    boolean overwrite;
+    @Option(names = "--seed", defaultValue = "14", description = "weights, batch order and the search's sampler (default: ${DEFAULT-VALUE})")
+    long seed;
+    @Option(names = "--skip", defaultValue = "2", description = "MHAs to skip, k (default: ${DEFAULT-VALUE} of the 6 layers)")
+    int k;
+    @Option(names = "--batch", defaultValue = "32", description = "training rows per step (default: ${DEFAULT-VALUE})")
+    int batch;
+    @Option(names = "--base-steps", defaultValue = "6000", description = "stage 1 steps (default: ${DEFAULT-VALUE})")
+    int baseSteps;
+    @Option(names = "--base-lr", defaultValue = "2e-3", description = "stage 1 peak learning rate (default: ${DEFAULT-VALUE})")
+    double baseLr;
+    @Option(names = "--adapter-steps", defaultValue = "300", description = "stage 2a steps: adapters + search (default: ${DEFAULT-VALUE})")
+    int adapterSteps;
+    @Option(names = "--search-every", defaultValue = "10", description = "steps between search rounds in stage 2a (default: ${DEFAULT-VALUE})")
+    int searchEvery;
+    @Option(names = "--search-lr", defaultValue = "2.0", description = "the search's score learning rate (default: ${DEFAULT-VALUE}, ScienceQA's)")
+    double searchLr;
+    @Option(names = "--finetune-steps", defaultValue = "300", description = "stage 2b steps: adapters with the plan skipped (default: ${DEFAULT-VALUE})")
+    int finetuneSteps;
+    @Option(names = "--adapter-lr", defaultValue = "2e-3", description = "stage 2 peak learning rate (default: ${DEFAULT-VALUE})")
+    double adapterLr;
+    @Option(names = "--train-rows", defaultValue = "0", description = "use only the first N training rows (default: all)")
+    int trainRows;
+    @Option(names = "--prompt-loss", defaultValue = "0",
+            description = "stage 1: weight of the next-token loss on the prompt text, the stand-in for LLaMA's pre-training (default: ${DEFAULT-VALUE})")
+    double promptWeight;
+    @Option(names = "--option-reading", negatable = true, defaultValue = "true", fallbackValue = "true",
+            description = "stage 1 also trains on option-reading rows made from the train split (default: ${DEFAULT-VALUE}; docs/TUNING.md)")
+    boolean optionReading;
+    @Option(names = "--eval-every", defaultValue = "100", description = "steps between validation evaluations (default: ${DEFAULT-VALUE})")
+    int evalEvery;
+    @Option(names = "--eval-rows", defaultValue = "256", description = "validation rows per evaluation (default: ${DEFAULT-VALUE})")
+    int evalRows;
+
+    @Override
+    public Integer call() throws Exception {
+        PrintWriter out = spec.commandLine().getOut();
+        LavinConfig config = config("");
+        if (k < 0 || k > config.text().nLayers()) {
+            throw new IllegalArgumentException("--skip must be in 0.." + config.text().nLayers() + ": " + k);
+        }
+        if (!Files.isRegularFile(data.resolve("problems.json")) || !Files.isRegularFile(data.resolve("pid_splits.json"))) {
+            throw new IllegalArgumentException("--data " + data + " is not in ScienceQA's layout (problems.json, pid_splits.json);"
+                    + " eas gen-scienceqa --output " + data + " writes one");
+        }
+        OutputGuard.prepareLocal(output, overwrite, "tune", List.of(new OutputGuard.Read("--data", data.toString())),
+                OutputGuard.hasAll("model/config.json", "report/report.md"));
+        long started = System.nanoTime();
+        byte[] tokenizerBytes = tokenizer();
+        List<TuningExample> train;
+        List<TuningExample> val;
+        List<TuningExample> test;
+        List<TuningExample> baseTrain = null;
+        List<TuningExample> baseVal = null;
+        try (LlamaTokenizer tok = LlamaTokenizer.load(new ByteArrayInputStream(tokenizerBytes), "scienceqa tokenizer")) {
+            TuningData d = TuningData.open(data);
+            ImagePreprocessor pre = ImagePreprocessor.forConfig(config.vision());
+            int seq = config.text().maxSeqLen();
+            train = d.examples("train", trainRows, tok, pre, seq, config.nVisualTokens());
+            val = d.examples("val", 0, tok, pre, seq, config.nVisualTokens());
+            test = d.examples("test", 0, tok, pre, seq, config.nVisualTokens());
+            if (optionReading) {
+                List<TuningExample> mixed = new ArrayList<>(train);
+                mixed.addAll(d.optionReading("train", trainRows, tok, seq, config.nVisualTokens(), seed));
+                baseTrain = mixed;
+                // stage 1's validation also shows whether option reading is learnt (category OPT)
+                baseVal = new ArrayList<>(val.subList(0, Math.min(val.size(), evalRows * 3 / 4)));
+                baseVal.addAll(d.optionReading("val", evalRows / 4, tok, seq, config.nVisualTokens(), seed + 1));
+            }
+        }
+        out.printf(Locale.ROOT, "tune: %d train, %d val, %d test rows encoded%n", train.size(), val.size(), test.size());
+        out.flush();
+        EasTuner tuner = new EasTuner(config, new EasTuner.Settings(batch, evalRows, evalEvery, seed), (p, steps, norm, eta) -> {
+            if (p.step() % 25 == 0 || p.step() == steps || p.evaluation() != null) {
+                String acc = p.evaluation() == null ? "" : String.format(Locale.ROOT, ", val acc %.1f%% (IMG %.0f TXT %.0f NO %.0f%s)",
+                        p.valAccuracy(), p.evaluation().percent("IMG"), p.evaluation().percent("TXT"), p.evaluation().percent("NO"),
+                        p.evaluation().byCategory().containsKey("OPT") ? String.format(Locale.ROOT, " OPT %.0f", p.evaluation().percent("OPT")) : "");
+                out.printf(Locale.ROOT, "tune: %s step %d/%d, loss %.4f%s, stage ETA %s%n", p.stage(), p.step(), steps, p.trainLoss(),
+                        acc, eta(eta));
+                out.flush();
+            }
+        });
+        List<TuneReport.StageResult> stages = new ArrayList<>();
+        SkipPlan none = SkipPlan.none(config.text().nLayers());
+        EasTuner.SearchOutcome search;
+        Map<String, float[]> values;
+        try (NDManager root = NDManager.newBaseManager()) {
+            values = TrainableWeights.initial(config, seed);
+            try (TrainableWeights w = TrainableWeights.of(config, values, n -> !TrainingInit.isAdapter(n), root)) {
+                tuner.trainBase(w, baseTrain == null ? train : baseTrain, baseVal == null ? val : baseVal, new LearningRate(baseLr, Math.min(100, baseSteps / 10), baseSteps, 0.05), promptWeight);
+                stages.add(stage(out, "1: base", none, tuner.evaluate(w, none, test)));
+                values = w.values();
+            }
+            try (TrainableWeights w = TrainableWeights.of(config, values, TrainingInit::isAdapter, root)) {
+                search = tuner.trainAdaptersWithSearch(w, train, val, new LearningRate(adapterLr, Math.min(20, adapterSteps / 10),
+                        adapterSteps, 0.5), k, searchEvery, searchLr);
+                out.printf(Locale.ROOT, "tune: search chose %s after %d rounds%n", search.plan(), search.rounds());
+                stages.add(stage(out, "2a: adapters + search", none, tuner.evaluate(w, none, test)));
+                stages.add(stage(out, "2a: adapters + search", search.plan(), tuner.evaluate(w, search.plan(), test)));
+                tuner.fineTune(w, train, val, new LearningRate(adapterLr, Math.min(20, finetuneSteps / 10), finetuneSteps, 0.05), search.plan());
+                stages.add(stage(out, "2b: fine-tuned with the plan", none, tuner.evaluate(w, none, test)));
+                stages.add(stage(out, "2b: fine-tuned with the plan", search.plan(), tuner.evaluate(w, search.plan(), test)));
+                values = TunedModel.roundedToHalf(w.values());
+            }
+        }
+        LavinConfig tuned = config(search.plan().toString());
+        String command = "eas tune " + String.join(" ", spec.commandLine().getParseResult().originalArgs());
+        TunedModel.write(output.resolve("model"), tuned, values, tokenizerBytes, search, command);
+        out.println("tune: measuring accuracy and speed for k = 0.." + config.text().nLayers());
+        out.flush();
+        List<PlanTable.Line> table;
+        try (NDManager root = NDManager.newBaseManager();
+             LlamaTokenizer tok = LlamaTokenizer.load(new ByteArrayInputStream(tokenizerBytes), "scienceqa tokenizer")) {
+            Map<String, ai.djl.ndarray.NDArray> arrays = new java.util.LinkedHashMap<>();
+            values.forEach((n, v) -> arrays.put(n, root.create(v, new ai.djl.ndarray.types.Shape(
+                    io.easspark.engine.model.NativeLayout.tensors(config).get(n)))));
+            table = PlanTable.measure(config, new MapWeightSource(arrays, "tuned"), tok,
+                    TunedModel.plansByK(search, config.text().nLayers()), test, batch);
+        }
+        double minutes = (System.nanoTime() - started) / 6e10;
+        TuneReport.write(output.resolve("report"), command, tuner.curve(), stages, search, table, minutes);
+        for (PlanTable.Line l : table) {
+            out.printf(Locale.ROOT, "tune: k=%d plan %s accuracy %.1f%% rows/s %.1f%n", l.k(), l.plan(), l.accuracy(), l.rowsPerSecond());
+        }
+        out.printf(Locale.ROOT, "tune: wrote %s and %s in %.1f min%n", output.resolve("model"), output.resolve("report/report.md"), minutes);
+        return 0;
+    }
+
+    private static TuneReport.StageResult stage(PrintWriter out, String stage, SkipPlan plan, EasTuner.Accuracy a) {
+        out.printf(Locale.ROOT, "tune: stage %s, plan %s: test accuracy %.1f%% (IMG %.1f, TXT %.1f, NO %.1f)%n", stage,
+                plan.skippedCount() == 0 ? "none" : plan, a.overall(), a.percent("IMG"), a.percent("TXT"), a.percent("NO"));
+        out.flush();
+        return new TuneReport.StageResult(stage, plan, a);
+    }
+
+    private static String eta(double seconds) {
+        long s = Math.round(seconds);
+        return s >= 60 ? (s / 60) + "m" + String.format("%02d", s % 60) + "s" : s + "s";
+    }
+
+    static byte[] tokenizer() throws java.io.IOException {
+        try (InputStream in = TuneCommand.class.getResourceAsStream(TOKENIZER_RESOURCE)) {
+            if (in == null) {
+                throw new IllegalStateException("the tokenizer " + TOKENIZER_RESOURCE + " is missing from the jar");
+            }
+            return in.readAllBytes();
+        }
+    }
+
+    /**
+     * The tuned demo's shape: LaVIN's (LLaMA decoder with both PIA adapters per layer, a CLIP-shaped ViT whose class
+     * token is tapped after every block, adapter_proj) at a size that trains on 2 cores in minutes: dim 128, 6 layers
+     * of 8 heads, FFN 256, the 1,000-piece tokenizer; a 64-pixel image tower of 4 blocks, width 96, patch 8.
+     */
+    public static LavinConfig config(String plan) {
+        LlamaConfig text = new LlamaConfig(128, 6, 8, 256, 1000, 1e-6, 10000.0, 256);
+        VisionConfig vision = new VisionConfig(64, 8, 96, 4, 4, 1e-5, 8, 2, 1.0, 10.0, 1, 64,
+                VisionConfig.IMAGENET_MEAN, VisionConfig.IMAGENET_STD);
+        return new LavinConfig(text, AdapterConfig.lavinEas(), vision, vision.taps(), plan, "lowrank");
+    }
+}

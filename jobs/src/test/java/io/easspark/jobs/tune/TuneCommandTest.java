@@ -1,0 +1,65 @@
+package io.easspark.jobs.tune;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
+import io.easspark.jobs.testing.CliRun;
+import io.easspark.loader.nativeformat.NativeModelDirectory;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * {@code eas tune} end to end at toy size (a few steps of every stage on a small generated benchmark): it writes a
+ * native model directory that validates, with the search's plan, and a report with the k = 0..L table; it refuses to
+ * write over its output. Accuracy at full size is asserted on the committed model (DemoAccuracyTest).
+ */
+class TuneCommandTest {
+
+    @TempDir
+    Path tmp;
+
+    @Test
+    void writesAValidModelWithThePlanAndAReport() throws Exception {
+        Path data = tmp.resolve("sqa");
+        assertThat(CliRun.of("gen-scienceqa", "--output", data.toString(), "--seed", "3", "--train", "40", "--val", "16", "--test", "16").exit())
+                .isZero();
+        Path out = tmp.resolve("tuned");
+        String[] args = {"tune", "--data", data.toString(), "--output", out.toString(), "--base-steps", "4", "--adapter-steps", "4",
+            "--search-every", "2", "--finetune-steps", "3", "--batch", "8", "--eval-every", "2", "--eval-rows", "8", "--skip", "2"};
+        CliRun r = CliRun.of(args);
+        assertThat(r.exit()).as(r.err()).isZero();
+        assertThat(r.out()).contains("tune: base step 4/4").contains("search chose").contains("stage ETA");
+
+        Path model = out.resolve("model");
+        NativeModelDirectory.validate(model.toString(), new org.apache.hadoop.conf.Configuration());
+        JsonObject plan = JsonParser.parseString(Files.readString(model.resolve("skip_plan.json"))).getAsJsonObject();
+        assertThat(plan.get("plan").getAsString().split(",")).hasSize(2);
+        assertThat(plan.get("rounds").getAsInt()).isEqualTo(1); // a round at step 2 of 4
+        assertThat(plan.getAsJsonArray("probabilities")).hasSize(6);
+        JsonObject config = JsonParser.parseString(Files.readString(model.resolve("config.json"))).getAsJsonObject();
+        assertThat(config.toString()).contains(plan.get("plan").getAsString());
+        assertThat(Files.readString(model.resolve("skip_plan.json"))).contains("--base-steps 4");
+
+        String report = Files.readString(out.resolve("report/report.md"));
+        for (int k = 0; k <= 6; k++) {
+            assertThat(report).containsPattern("(?m)^\\| " + k + " \\| ");
+        }
+        assertThat(Files.size(out.resolve("report/loss.png"))).isGreaterThan(1000);
+        assertThat(Files.size(out.resolve("report/accuracy.png"))).isGreaterThan(1000);
+
+        CliRun again = CliRun.of(args);
+        assertThat(again.exit()).isEqualTo(2);
+        assertThat(again.err()).contains("--overwrite");
+    }
+
+    @Test
+    void refusesAFolderThatIsNotScienceQa() {
+        CliRun r = CliRun.of("tune", "--data", tmp.toString(), "--output", tmp.resolve("o").toString());
+        assertThat(r.exit()).isEqualTo(2);
+        assertThat(r.err()).contains("ScienceQA's layout").contains("gen-scienceqa");
+        assertThat(tmp.resolve("o")).doesNotExist();
+    }
+}
