@@ -57,6 +57,9 @@ public enum ModelFamily {
     public static ModelFamily ofDirectory(String uri, Configuration conf) throws IOException {
         Path dir = new Path(uri);
         FileSystem fs = dir.getFileSystem(conf);
+        if (!fs.exists(dir)) {
+            throw new FileNotFoundException("model directory " + uri + " does not exist");
+        }
         Path config = new Path(dir, NativeModelWriter.CONFIG);
         if (!fs.exists(config)) {
             throw new FileNotFoundException("model directory " + uri + " has no " + NativeModelWriter.CONFIG
