@@ -149,10 +149,17 @@ public final class MeterModel implements AutoCloseable {
         List<NDArray> images = new ArrayList<>();
         for (int i = 0; i < textLayers.length; i++) {
             // both streams read the previous layer's x and y (§3.2); the image stream has no padding
-            NDArray x2 = textLayers[i].forward(x, y, s.textMask(), null, skips.textSelf(i), skips.textCross(i));
-            NDArray y2 = imageLayers[i].forward(y, x, null, s.textMask(), skips.imageSelf(i), skips.imageCross(i));
-            x = x2;
-            y = y2;
+            // one scope per layer: its intermediates are freed when it ends; x and y (kept in Fusion) go back to scope
+            try (NDManager step = scope.newSubManager()) {
+                x.tempAttach(step);
+                y.tempAttach(step);
+                NDArray x2 = textLayers[i].forward(x, y, s.textMask(), null, skips.textSelf(i), skips.textCross(i));
+                NDArray y2 = imageLayers[i].forward(y, x, null, s.textMask(), skips.imageSelf(i), skips.imageCross(i));
+                x2.attach(scope);
+                y2.attach(scope);
+                x = x2;
+                y = y2;
+            }
             texts.add(x);
             images.add(y);
         }

@@ -3,6 +3,7 @@ package io.easspark.engine.meter;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
 import ai.djl.nn.Activation;
 import io.easspark.engine.llama.MultiHeadAttention;
 import io.easspark.engine.model.WeightReader;
@@ -78,11 +79,17 @@ final class MeterVit {
                 .reshape(n, (long) g * g, 3L * patch * patch).matMul(patchT); // [B, G², W]
         NDArray cls = patches.get(":, 0:1, :").zerosLike().add(classEmbedding); // [B, 1, W]
         NDArray x = lnPre.apply(NDArrays.concat(new NDList(cls, patches), 1).add(positional)); // [B, Tv, W]
+        NDManager outer = x.getManager();
         for (Block b : blocks) {
-            NDArray qkv = b.ln1().apply(x).matMul(b.inT()).add(b.inB()); // [B, Tv, 3W]
-            x = x.add(b.out().apply(attention.forward(qkv, (NDList) null, null, null)));
-            NDArray h = b.fc().apply(b.ln2().apply(x)); // [B, Tv, 4W]
-            x = x.add(b.proj().apply(Activation.sigmoid(h.mul(QUICK_GELU)).mul(h)));
+            // one scope per block: its intermediates (a batch of 64 holds gigabytes of them) are freed when it ends
+            try (NDManager step = outer.newSubManager()) {
+                x.attach(step); // the block's input is not needed after it
+                NDArray qkv = b.ln1().apply(x).matMul(b.inT()).add(b.inB()); // [B, Tv, 3W]
+                NDArray a = x.add(b.out().apply(attention.forward(qkv, (NDList) null, null, null)));
+                NDArray h = b.fc().apply(b.ln2().apply(a)); // [B, Tv, 4W]
+                x = a.add(b.proj().apply(Activation.sigmoid(h.mul(QUICK_GELU)).mul(h)));
+                x.attach(outer);
+            }
         }
         return lnPost.apply(x);
     }

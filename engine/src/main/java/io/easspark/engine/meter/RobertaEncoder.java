@@ -107,10 +107,15 @@ final class RobertaEncoder {
                 .add(tokenType.get(scope, new NDIndex(":"))); // [B, L, d]
         NDArray h = embedNorm.apply(e);
         for (Layer layer : layers) {
-            NDArray qkv = h.matMul(layer.qkvT()).add(layer.qkvB()); // [B, L, 3d]
-            h = layer.attnNorm().apply(h.add(layer.attnOut().apply(attention.forward(qkv, (NDList) null, null, mask))));
-            NDArray f = layer.output().apply(Activation.gelu(layer.intermediate().apply(h))); // [B, L, d]
-            h = layer.outputNorm().apply(h.add(f));
+            // one scope per layer: only its output outlives it
+            try (NDManager step = scope.newSubManager()) {
+                h.attach(step); // the layer's input is not needed after it
+                NDArray qkv = h.matMul(layer.qkvT()).add(layer.qkvB()); // [B, L, 3d]
+                NDArray a = layer.attnNorm().apply(h.add(layer.attnOut().apply(attention.forward(qkv, (NDList) null, null, mask))));
+                NDArray f = layer.output().apply(Activation.gelu(layer.intermediate().apply(a))); // [B, L, d]
+                h = layer.outputNorm().apply(a.add(f));
+                h.attach(scope);
+            }
         }
         return h;
     }

@@ -10,10 +10,12 @@ import io.easspark.loader.convert.LavinImport;
 import io.easspark.loader.convert.MetaLlamaImport;
 import io.easspark.loader.convert.TorchCheckpointTensors;
 import io.easspark.loader.hadoop.HadoopInputFile;
+import io.easspark.loader.nativeformat.ModelFamily;
 import io.easspark.loader.nativeformat.NativeModelDirectory;
 import io.easspark.loader.nativeformat.NativeModelWriter;
 import io.easspark.loader.pickle.ReadOptions;
 import io.easspark.loader.pickle.TorchCheckpoint;
+import io.easspark.loader.tensor.DType;
 import java.io.FileNotFoundException;
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -32,15 +34,24 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 /**
- * Imports the original checkpoints — Meta's LLaMA ({@code params.json} + {@code consolidated.NN.pth}), the EAS
+ * Imports the original checkpoints of either model family. LaVIN ({@code --family lavin}, the default): Meta's LLaMA ({@code params.json} + {@code consolidated.NN.pth}), the EAS
  * adapter checkpoint ({@code .pth}) and OpenAI's CLIP ({@code ViT-L-14.pt}) — into a native model directory,
- * tensor by tensor, then verifies it. No pickle is executed: {@code .pth} files are read with an allow-list.
+ * tensor by tensor, then verifies it. METER ({@code --family meter}): one Lightning {@code .ckpt} or state_dict
+ * {@code .pth}, RoBERTa's {@code tokenizer.json} and the VQA answers ({@link MeterConvert}). No pickle is executed: {@code .pth} files are read with an allow-list.
  */
 @Command(name = "convert", mixinStandardHelpOptions = true,
         description = {
-            "Convert original LaVIN-EAS checkpoints into a native model directory (config.json, model.safetensors, tokenizer.model).",
-            "Inputs may be any Hadoop URI (file:, hdfs:, s3a:); the output is a local directory.",
-            "Formats read: Meta LLaMA params.json + consolidated.NN.pth shards (tensor-parallel shards are joined),",
+            "Convert original checkpoints into a native model directory. Two model families (--family):",
+            "  lavin (default): LaVIN-EAS, from --llama DIR --adapter FILE [--clip FILE] [--tokenizer tokenizer.model];",
+            "    writes config.json, model.safetensors, tokenizer.model.",
+            "  meter: METER / METER-EAS, from --checkpoint FILE (a PyTorch Lightning .ckpt: its state_dict is read; or a plain",
+            "    state_dict .pth) --tokenizer tokenizer.json (RoBERTa byte-level BPE, HuggingFace format) and, for a VQA head,",
+            "    --label2ans FILE (its answers by class: a JSON list or an {answer: index} map; VQAv2 has 3,129);",
+            "    writes config.json (\"family\": \"meter\"), model.safetensors (source dtype, or --dtype f32|f16), tokenizer.json,",
+            "    label2ans.json. Sizes are read from the tensors' shapes; every tensor the model reads is checked by name and shape.",
+            "Inputs may be any Hadoop URI (file:, hdfs:, s3a:); the output is a local directory, written to a hidden sibling",
+            "folder, verified (shapes and CRC32 per tensor) and only then moved into place.",
+            "LaVIN formats read: Meta LLaMA params.json + consolidated.NN.pth shards (tensor-parallel shards are joined),",
             "the EAS/LaVIN adapter checkpoint .pth ({'model': {...}}, 'module.' prefixes), OpenAI CLIP ViT-L-14.pt (TorchScript).",
             "The adapter may also be a training checkpoint as LaVIN's save_model writes it (model, optimizer, args, ...) or a",
             "PyTorch Lightning .ckpt (its state_dict is read; hyper-parameters, optimizer and loop state are ignored).",
@@ -55,15 +66,32 @@ public final class ConvertCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
-    @Option(names = "--llama", required = true, paramLabel = "DIR",
-            description = "directory with Meta's params.json and consolidated.NN.pth (e.g. LLaMA-7B/)")
+    @Option(names = "--family", defaultValue = "lavin", paramLabel = "lavin|meter",
+            description = "model family of the checkpoints (default: ${DEFAULT-VALUE})")
+    String family;
+    @Option(names = "--llama", paramLabel = "DIR",
+            description = "lavin: directory with Meta's params.json and consolidated.NN.pth (e.g. LLaMA-7B/); required")
     String llama;
-    @Option(names = "--adapter", required = true, paramLabel = "FILE", description = "the EAS adapter checkpoint (.pth)")
+    @Option(names = "--adapter", paramLabel = "FILE", description = "lavin: the EAS adapter checkpoint (.pth); required")
     String adapter;
+    @Option(names = "--checkpoint", paramLabel = "FILE",
+            description = "meter: the METER(-EAS) checkpoint, a Lightning .ckpt or a state_dict .pth; required")
+    String checkpoint;
+    @Option(names = "--label2ans", paramLabel = "FILE",
+            description = "meter: the VQA answers by class (JSON list or {answer: index}); required when the checkpoint has a VQA head")
+    String label2ans;
+    @Option(names = "--max-text-len", defaultValue = "50",
+            description = "meter: L, every question is padded to exactly L tokens (default: ${DEFAULT-VALUE}, VQAv2 and NLVR2; F30K 40)")
+    int maxTextLen;
+    @Option(names = "--head-dim", defaultValue = "64", description = "meter: attention head size (default: ${DEFAULT-VALUE}, METER-base)")
+    int headDim;
+    @Option(names = "--dtype", paramLabel = "f32|f16", description = "meter: store the weights as fp32 or fp16 (default: as in the checkpoint)")
+    String dtype;
     @Option(names = "--clip", paramLabel = "FILE", description = "OpenAI CLIP image tower (ViT-L-14.pt); omit for a text-only model")
     String clip;
     @Option(names = "--tokenizer", paramLabel = "FILE",
-            description = "LLaMA tokenizer.model (default: tokenizer.model next to --llama, or in its parent)")
+            description = "lavin: LLaMA tokenizer.model (default: tokenizer.model next to --llama, or in its parent);"
+                    + " meter: RoBERTa's tokenizer.json (required)")
     String tokenizer;
     @Option(names = "--skip-plan", paramLabel = "PLAN", defaultValue = "",
             description = "0-based layers whose MHA is skipped, stored with the model; the checkpoint holds none (LaVIN-EAS-7B: 19,21-31)")
@@ -89,6 +117,14 @@ public final class ConvertCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         PrintWriter out = spec.commandLine().getOut();
+        if (ModelFamily.ofFlag(family) == ModelFamily.METER) {
+            return convertMeter(out);
+        }
+        refuse("--checkpoint", checkpoint, "meter");
+        refuse("--label2ans", label2ans, "meter");
+        refuse("--dtype", dtype, "meter");
+        require("--llama", llama, "lavin");
+        require("--adapter", adapter, "lavin");
         OutputGuard.prepareLocal(output, overwrite, "convert", List.of(new OutputGuard.Read("--llama", llama),
                 new OutputGuard.Read("--adapter", adapter), new OutputGuard.Read("--clip", clip), new OutputGuard.Read("--tokenizer", tokenizer)),
                 OutputGuard.hasAll(NativeModelWriter.CONFIG, NativeModelWriter.WEIGHTS));
@@ -142,6 +178,38 @@ public final class ConvertCommand implements Callable<Integer> {
         out.printf(Locale.ROOT, "convert: wrote and verified %d tensors (%.1f MiB, CRC32 per tensor) in %s in %.1f s%n",
                 written.shapes().size(), written.bytes() / 1048576.0, output, (System.nanoTime() - t0) / 1e9);
         return 0;
+    }
+
+    private int convertMeter(PrintWriter out) throws IOException {
+        refuse("--llama", llama, "lavin");
+        refuse("--adapter", adapter, "lavin");
+        refuse("--clip", clip, "lavin");
+        refuse("--skip-plan", skipPlan.isEmpty() ? null : skipPlan, "lavin"); // METER's skip set is chosen at inference
+        require("--checkpoint", checkpoint, "meter");
+        require("--tokenizer", tokenizer, "meter");
+        DType storeAs = dtype == null ? null : switch (dtype.toLowerCase(Locale.ROOT)) {
+            case "f32", "fp32", "float32" -> DType.F32;
+            case "f16", "fp16", "float16" -> DType.F16;
+            default -> throw new IllegalArgumentException("--dtype must be f32 or f16: " + dtype);
+        };
+        OutputGuard.prepareLocal(output, overwrite, "convert", List.of(new OutputGuard.Read("--checkpoint", checkpoint),
+                new OutputGuard.Read("--tokenizer", tokenizer), new OutputGuard.Read("--label2ans", label2ans)),
+                OutputGuard.hasAll(NativeModelWriter.CONFIG, NativeModelWriter.WEIGHTS));
+        return MeterConvert.run(new MeterConvert.Request(checkpoint, tokenizer, label2ans, headDim, maxTextLen, storeAs,
+                new ReadOptions(Set.copyOf(allowGlobals), allowBroadcastTensors), allowBroadcastTensors, output), out);
+    }
+
+    /** A flag of the other family is a mistake worth one line, not silently ignored. */
+    private void refuse(String flag, String value, String familyOfFlag) {
+        if (value != null) {
+            throw new IllegalArgumentException(flag + " is for --family " + familyOfFlag + " but --family is " + family);
+        }
+    }
+
+    private void require(String flag, String value, String familyOfFlag) {
+        if (value == null || value.isBlank()) {
+            throw new IllegalArgumentException(flag + " is required for --family " + familyOfFlag);
+        }
     }
 
     private static TorchCheckpointTensors opened(List<TorchCheckpoint> inputs, TorchCheckpoint checkpoint) {

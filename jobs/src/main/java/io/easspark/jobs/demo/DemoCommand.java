@@ -4,6 +4,7 @@ import com.google.gson.JsonArray;
 import com.google.gson.JsonObject;
 import io.easspark.jobs.output.OutputGuard;
 import io.easspark.loader.nativeformat.DemoModel;
+import io.easspark.loader.nativeformat.ModelFamily;
 import java.awt.Color;
 import java.awt.Graphics2D;
 import java.awt.RenderingHints;
@@ -49,10 +50,18 @@ public final class DemoCommand implements Callable<Integer> {
     int rows;
     @Option(names = "--seed", defaultValue = "7", description = "seed for weights and data (default: ${DEFAULT-VALUE})")
     long seed;
+    @Option(names = "--family", defaultValue = "lavin", paramLabel = "lavin|meter",
+            description = "lavin: a LaVIN-EAS model and multiple-choice questions; meter: a METER-EAS model, VQA rows"
+                    + " (data/vqa.jsonl) and NLVR2 rows with two images (data/nlvr2.jsonl) (default: ${DEFAULT-VALUE})")
+    String family;
 
     @Override
     public Integer call() throws Exception {
         PrintWriter out = spec.commandLine().getOut();
+        if (ModelFamily.ofFlag(family) == ModelFamily.METER) {
+            int meterRows = spec.commandLine().getParseResult().hasMatchedOption("--rows") ? rows : MeterDemo.DEFAULT_ROWS;
+            return MeterDemo.run(output, overwrite, meterRows, seed, out);
+        }
         if (rows < 3) {
             throw new IllegalArgumentException("--rows must be >= 3: " + rows);
         }

@@ -74,7 +74,11 @@ class ConvertCommandTest {
 
         CliRun missing = CliRun.of("convert", "--llama", src.toString());
         assertThat(missing.exit()).isEqualTo(2);
-        assertThat(missing.err()).contains("Missing required options").contains("--help");
+        assertThat(missing.err()).contains("Missing required option").contains("--output").contains("--help");
+
+        CliRun noAdapter = CliRun.of("convert", "--llama", src.toString(), "--output", tmp.resolve("o").toString());
+        assertThat(noAdapter.exit()).isEqualTo(2);
+        assertThat(noAdapter.err().strip()).isEqualTo("eas convert: --adapter is required for --family lavin");
     }
 
     @Test

@@ -61,6 +61,11 @@ public final class ImportPlan {
 
     /** Bytes of tensor data the plan writes. */
     public long bytes() {
+        return bytesOf(tensors);
+    }
+
+    /** Bytes of tensor data {@code tensors} hold in their dtypes (saturating). */
+    public static long bytesOf(List<ImportedTensor> tensors) {
         long total = 0;
         for (ImportedTensor t : tensors) {
             long n = t.dtype().bytes();
@@ -77,9 +82,15 @@ public final class ImportPlan {
      * ({@code inputBytes}, the input files' total size) before anything is written.
      */
     public void requireOutputWithin(long inputBytes) {
+        requireOutputWithin(tensors, inputBytes);
+    }
+
+    /** The same bound for any family's tensors (METER's import has no ImportPlan). */
+    public static void requireOutputWithin(List<ImportedTensor> tensors, long inputBytes) {
+        long bytes = bytesOf(tensors);
         long limit = inputBytes > Long.MAX_VALUE / MAX_OUTPUT_PER_INPUT_BYTE ? Long.MAX_VALUE : inputBytes * MAX_OUTPUT_PER_INPUT_BYTE;
-        if (bytes() > limit) {
-            throw new IllegalArgumentException("convert would write " + bytes() + " bytes of tensors from " + inputBytes
+        if (bytes > limit) {
+            throw new IllegalArgumentException("convert would write " + bytes + " bytes of tensors from " + inputBytes
                     + " bytes of input files (more than " + MAX_OUTPUT_PER_INPUT_BYTE + "x): tensors that view one storage many times"
                     + " or broadcast views; pass --allow-broadcast-tensors if you trust the inputs");
         }

@@ -64,9 +64,13 @@ public final class NativeModelDirectory {
             throw new FileNotFoundException("model directory " + uri + " has no " + NativeModelWriter.CONFIG
                     + " (convert original checkpoints with the convert command first)");
         }
+        String configText = new String(readSmall(new HadoopInputFile(fs, configPath)), StandardCharsets.UTF_8);
+        if (ModelFamily.ofConfig(configText, configPath.toString()) == ModelFamily.METER) {
+            throw new IllegalArgumentException(meterNotServed(uri));
+        }
         LavinConfig config;
         try {
-            config = LavinConfig.fromJson(new String(readSmall(new HadoopInputFile(fs, configPath)), StandardCharsets.UTF_8));
+            config = LavinConfig.fromJson(configText);
         } catch (IllegalArgumentException e) {
             String problem = e.getMessage().startsWith(NativeModelWriter.CONFIG + ": ")
                     ? e.getMessage().substring(NativeModelWriter.CONFIG.length() + 2) : e.getMessage();
@@ -97,6 +101,10 @@ public final class NativeModelDirectory {
      * FileNotFoundException when the directory or its config is missing; other IOExceptions when reading fails.
      */
     public static NativeModelDirectory validate(String uri, Configuration conf) throws IOException {
+        if (ModelFamily.ofDirectory(uri, conf) == ModelFamily.METER) {
+            MeterModelDirectory.validate(uri, conf); // a broken METER directory is reported as such, not as a bad LaVIN one
+            throw new IllegalArgumentException(meterNotServed(uri));
+        }
         NativeModelDirectory model = open(uri, conf);
         try {
             model.storedPlan();
@@ -125,6 +133,12 @@ public final class NativeModelDirectory {
         } catch (IOException e) {
             throw new IllegalArgumentException(e.getMessage(), e);
         }
+    }
+
+    /** What infer, evaluate, calibrate and eas_answer say about a METER directory until they serve that family. */
+    static String meterNotServed(String uri) {
+        return "model directory " + uri + " holds a METER model (config.json \"family\": \"meter\"); this command runs"
+                + " LaVIN models only in this version (METER inference is not implemented yet)";
     }
 
     /**

@@ -61,6 +61,25 @@ public final class NativeModelWriter {
         if (tokenizer != null) {
             NativeModelDirectory.checkTokenizerFits(TOKENIZER, tokenizer, config);
         }
+        return writeStaged(dir, staging -> {
+            Written w = write(staging, config, tensors, tokenizer, progress);
+            verify(w);
+            return w;
+        });
+    }
+
+    /** Writes a model directory's files into a folder and verifies them there (one model family's contents). */
+    @FunctionalInterface
+    public interface StagedContents {
+        Written writeAndVerify(Path staging) throws IOException;
+    }
+
+    /**
+     * The staged write behind every family's {@code writeVerified}: {@code contents} fills a hidden sibling folder
+     * of {@code dir} and verifies it; only then are the files moved to {@code dir}. On failure only what this call
+     * created is removed (the sibling folder, and {@code dir}'s missing parents).
+     */
+    public static Written writeStaged(Path dir, StagedContents contents) throws IOException {
         Path target = dir.toAbsolutePath().normalize();
         if (Files.exists(target) && !Files.isDirectory(target)) {
             throw new IllegalArgumentException("output " + dir + " is a file; give a directory");
@@ -73,8 +92,7 @@ public final class NativeModelWriter {
         Path staging = Files.createTempDirectory(target.getParent(), "." + target.getFileName() + ".incomplete-");
         boolean published = false;
         try {
-            Written w = write(staging, config, tensors, tokenizer, progress);
-            verify(w);
+            Written w = contents.writeAndVerify(staging);
             publish(staging, target);
             published = true;
             return new Written(dir, w.shapes(), w.checksums(), w.bytes());
@@ -123,6 +141,16 @@ public final class NativeModelWriter {
      */
     public static Written write(Path dir, LavinConfig config, List<ImportedTensor> tensors, byte[] tokenizer,
             Progress progress) throws IOException {
+        Written w = writeWeights(dir, tensors, progress);
+        Files.writeString(dir.resolve(CONFIG), config.toJson() + "\n", StandardCharsets.UTF_8);
+        if (tokenizer != null) {
+            Files.write(dir.resolve(TOKENIZER), tokenizer);
+        }
+        return w;
+    }
+
+    /** Streams {@code tensors} into {@code dir/model.safetensors} in their own dtype, one at a time, noting shape and CRC32. */
+    public static Written writeWeights(Path dir, List<ImportedTensor> tensors, Progress progress) throws IOException {
         Files.createDirectories(dir);
         List<TensorSpec> specs = new ArrayList<>();
         Map<String, ImportedTensor> byName = new LinkedHashMap<>();
@@ -141,16 +169,17 @@ public final class NativeModelWriter {
             progress.tensorWritten(shapes.size(), specs.size(), name, data.data().remaining());
             return data;
         });
-        Files.writeString(dir.resolve(CONFIG), config.toJson() + "\n", StandardCharsets.UTF_8);
-        if (tokenizer != null) {
-            Files.write(dir.resolve(TOKENIZER), tokenizer);
-        }
         return new Written(dir, shapes, checksums, total[0]);
     }
 
     /** Re-reads the directory: same tensor count, shapes and CRC32 per tensor, and a config that parses; else fails naming the tensor. */
     public static void verify(Written w) throws IOException {
         LavinConfig.fromJson(Files.readString(w.directory().resolve(CONFIG), StandardCharsets.UTF_8));
+        verifyWeights(w);
+    }
+
+    /** Re-reads {@code model.safetensors}: same tensor count, and per tensor the shape and CRC32 that were written. */
+    public static void verifyWeights(Written w) throws IOException {
         try (SafetensorsReader r = SafetensorsReader.open(new LocalInputFile(w.directory().resolve(WEIGHTS)))) {
             if (r.tensors().size() != w.shapes().size()) {
                 throw new IOException("verify " + w.directory() + ": wrote " + w.shapes().size() + " tensors but the file holds "
