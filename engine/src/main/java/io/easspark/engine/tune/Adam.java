@@ -113,10 +113,13 @@ public final class Adam implements AutoCloseable {
         double c2 = 1 - Math.pow(settings.beta2(), t);
         NDArray denom = own(tmp, vi.div((float) c2)).sqrt().addi((float) settings.eps());
         NDArray delta = own(tmp, mi.div((float) c1)).divi(denom).muli((float) lr);
+        // write through a detached alias of the leaf (same storage): libtorch refuses an in-place op on a leaf that
+        // requires grad whenever grad mode is on, and grad mode is per thread (on by default in a new one)
+        NDArray data = own(tmp, leaf.stopGradient());
         if (settings.weightDecay() > 0 && leaf.getShape().dimension() > 1) {
-            leaf.muli((float) (1 - lr * settings.weightDecay()));
+            data.muli((float) (1 - lr * settings.weightDecay()));
         }
-        leaf.subi(delta);
+        data.subi(delta);
     }
 
     private static final NDIndex ALL = new NDIndex("...");

@@ -66,6 +66,17 @@ class AdamTest {
         }
     }
 
+    /** libtorch's grad mode is per thread; a fresh thread starts with it on, as Spark's and JUnit's threads may. */
+    @Test
+    void stepsOnAThreadWithGradModeOn() throws Exception {
+        Thread t = new Thread(this::followsTheAdamWRuleWithClipping);
+        Throwable[] failure = {null};
+        t.setUncaughtExceptionHandler((th, e) -> failure[0] = e);
+        t.start();
+        t.join();
+        assertThat(failure[0]).as("Adam on a fresh thread").isNull();
+    }
+
     @Test
     void aNanGradientSkipsTheStepAndTheNextStepTrainsAgain() {
         try (NDManager base = NDManager.newBaseManager(Device.cpu())) {
