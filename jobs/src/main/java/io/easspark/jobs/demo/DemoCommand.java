@@ -34,7 +34,8 @@ import picocli.CommandLine.Spec;
 public final class DemoCommand implements Callable<Integer> {
 
     private static final String[] COLOR_NAMES = {"red", "green", "blue", "yellow", "purple", "orange"};
-    private static final Color[] COLORS = {Color.RED, Color.GREEN, Color.BLUE, Color.YELLOW, new Color(128, 0, 128), Color.ORANGE};
+    /** The demo pictures' colours (MeterDemo draws with the same ones). */
+    static final Color[] COLORS = {Color.RED, Color.GREEN, Color.BLUE, Color.YELLOW, new Color(128, 0, 128), Color.ORANGE};
     private static final String[] SHAPES = {"circle", "square", "triangle"};
     /** ScienceQA's subjects, so evaluate has categories to report on the demo. */
     private static final String[] SUBJECTS = {"natural science", "social science", "language science"};
@@ -113,7 +114,8 @@ public final class DemoCommand implements Callable<Integer> {
         }
     }
 
-    private static void draw(Path file, Color color, int shape, Random random) throws java.io.IOException {
+    /** One shape (0 circle, 1 square, 2 triangle) in a colour on a white 96-pixel square, at a seeded place and size. */
+    static void draw(Path file, Color color, int shape, Random random) throws java.io.IOException {
         BufferedImage img = new BufferedImage(96, 96, BufferedImage.TYPE_INT_RGB);
         Graphics2D g = img.createGraphics();
         g.setRenderingHint(RenderingHints.KEY_ANTIALIASING, RenderingHints.VALUE_ANTIALIAS_ON);

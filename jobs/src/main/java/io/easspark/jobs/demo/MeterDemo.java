@@ -5,9 +5,6 @@ import com.google.gson.JsonObject;
 import io.easspark.jobs.output.OutputGuard;
 import io.easspark.loader.nativeformat.MeterDemoModel;
 import java.awt.Color;
-import java.awt.Graphics2D;
-import java.awt.RenderingHints;
-import java.awt.image.BufferedImage;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.Writer;
@@ -16,7 +13,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Random;
-import javax.imageio.ImageIO;
 
 /**
  * {@code demo --family meter}: a small METER-shaped model with random weights ({@link MeterDemoModel}) and the two
@@ -32,7 +28,7 @@ final class MeterDemo {
     static final String VQA = "vqa.jsonl";
     static final String NLVR2 = "nlvr2.jsonl";
     private static final String[] COLOR_NAMES = {"red", "green", "blue", "yellow", "purple", "orange"};
-    private static final Color[] COLORS = {Color.RED, Color.GREEN, Color.BLUE, Color.YELLOW, new Color(128, 0, 128), Color.ORANGE};
+    private static final Color[] COLORS = DemoCommand.COLORS;
     private static final String[] SHAPES = {"circle", "square", "triangle"};
     /** VQAv2 has ten human answers per question. */
     private static final int ANNOTATORS = 10;
@@ -112,21 +108,6 @@ final class MeterDemo {
     }
 
     private static void draw(Path file, int color, int shape, Random random) throws IOException {
-        BufferedImage img = new BufferedImage(96, 96, BufferedImage.TYPE_INT_RGB);
-        Graphics2D g = img.createGraphics();
-        g.setRenderingHint(RenderingHints.KEY_ANTIALIASING, RenderingHints.VALUE_ANTIALIAS_ON);
-        g.setColor(Color.WHITE);
-        g.fillRect(0, 0, 96, 96);
-        g.setColor(COLORS[color]);
-        int x = 10 + random.nextInt(30);
-        int y = 10 + random.nextInt(30);
-        int s = 30 + random.nextInt(20);
-        switch (shape) {
-            case 0 -> g.fillOval(x, y, s, s);
-            case 1 -> g.fillRect(x, y, s, s);
-            default -> g.fillPolygon(new int[] {x, x + s, x + s / 2}, new int[] {y + s, y + s, y}, 3);
-        }
-        g.dispose();
-        ImageIO.write(img, "png", file.toFile());
+        DemoCommand.draw(file, COLORS[color], shape, random);
     }
 }
