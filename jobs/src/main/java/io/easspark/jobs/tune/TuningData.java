@@ -91,7 +91,7 @@ public final class TuningData {
                 long[] answer = java.util.Arrays.copyOf(t, t.length + 1);
                 answer[t.length] = GenerationConfig.LLAMA_EOS;
                 out.add(new TuningExample(new ScoredRow(enc.sequence(), answer), category,
-                        String.valueOf((char) ('A' + p.get("answer").getAsInt())), choices(p).size()));
+                        String.valueOf((char) ('A' + answer(p))), choices(p).size()));
             } catch (PromptEncoder.RejectedPrompt e) {
                 throw new IOException("problem " + pid + ": " + e.getMessage(), e);
             }
@@ -140,13 +140,27 @@ public final class TuningData {
     }
 
     private static String target(JsonObject p) {
-        int answer = p.get("answer").getAsInt();
-        return String.format(TARGET, (char) ('A' + answer));
+        return String.format(TARGET, (char) ('A' + answer(p)));
+    }
+
+    /** The gold answer's index, checked against the choices: a malformed problem is named, not a NullPointerException. */
+    private static int answer(JsonObject p) {
+        JsonElement a = p.get("answer");
+        int n = choices(p).size();
+        if (a == null || !a.isJsonPrimitive() || !a.getAsJsonPrimitive().isNumber() || a.getAsInt() < 0 || a.getAsInt() >= Math.min(n, 26)) {
+            throw new IllegalArgumentException("problems.json: problem " + string(p, "question") + " has answer " + a
+                    + ", expected an index into its " + n + " choices");
+        }
+        return a.getAsInt();
     }
 
     private static List<String> choices(JsonObject p) {
+        JsonElement e = p.get("choices");
+        if (e == null || !e.isJsonArray() || e.getAsJsonArray().isEmpty()) {
+            throw new IllegalArgumentException("problems.json: problem " + string(p, "question") + " has no choices array");
+        }
         List<String> c = new ArrayList<>();
-        p.getAsJsonArray("choices").forEach(x -> c.add(x.getAsString()));
+        e.getAsJsonArray().forEach(x -> c.add(x.getAsString()));
         return c;
     }
 

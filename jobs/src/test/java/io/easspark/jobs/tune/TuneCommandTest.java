@@ -56,6 +56,20 @@ class TuneCommandTest {
     }
 
     @Test
+    void aMalformedProblemIsNamedInOneLine() throws Exception {
+        Path data = tmp.resolve("bad");
+        assertThat(CliRun.of("gen-scienceqa", "--output", data.toString(), "--seed", "3", "--train", "8", "--val", "4", "--test", "4").exit())
+                .isZero();
+        JsonObject problems = JsonParser.parseString(Files.readString(data.resolve("problems.json"))).getAsJsonObject();
+        String pid = problems.keySet().iterator().next();
+        problems.getAsJsonObject(pid).addProperty("answer", 9);
+        Files.writeString(data.resolve("problems.json"), problems.toString());
+        CliRun r = CliRun.of("tune", "--data", data.toString(), "--output", tmp.resolve("o").toString(), "--base-steps", "1");
+        assertThat(r.exit()).isEqualTo(2);
+        assertThat(r.err()).contains("has answer 9, expected an index into its").doesNotContain("NullPointerException");
+    }
+
+    @Test
     void refusesAFolderThatIsNotScienceQa() {
         CliRun r = CliRun.of("tune", "--data", tmp.toString(), "--output", tmp.resolve("o").toString());
         assertThat(r.exit()).isEqualTo(2);
