@@ -39,7 +39,8 @@ import picocli.CommandLine.Spec;
  */
 @Command(name = "tune", mixinStandardHelpOptions = true,
         description = {"EAS's training recipe in Java (DJL autograd on the engine's own forward): stage 1 trains a small",
-            "LaVIN-shaped base model on a ScienceQA-layout folder (eas gen-scienceqa writes one); stage 2 freezes it, trains",
+            "LaVIN-shaped base model on a ScienceQA-layout folder (eas gen-scienceqa writes one), first on option-reading rows",
+            "alone (1a, --binding-steps), then on the task; stage 2 freezes it, trains",
             "the PIA adapters while the policy-gradient search picks the MHAs to skip, then fine-tunes the adapters with them",
             "skipped. Writes <output>/model (native model directory, fp16) and <output>/report (report.md, loss.png, accuracy.png)."})
 public final class TuneCommand implements Callable<Integer> {
@@ -64,6 +65,9 @@ public final class TuneCommand implements Callable<Integer> {
     int batch;
     @Option(names = "--base-steps", defaultValue = "6000", description = "stage 1 steps (default: ${DEFAULT-VALUE})")
     int baseSteps;
+    @Option(names = "--binding-steps", defaultValue = "1000",
+            description = "stage 1a steps on option-reading rows alone, before the task (default: ${DEFAULT-VALUE}; 0 skips it; docs/TUNING.md)")
+    int bindingSteps;
     @Option(names = "--base-lr", defaultValue = "2e-3", description = "stage 1 peak learning rate (default: ${DEFAULT-VALUE})")
     double baseLr;
     @Option(names = "--adapter-steps", defaultValue = "300", description = "stage 2a steps: adapters + search (default: ${DEFAULT-VALUE})")
@@ -109,6 +113,7 @@ public final class TuneCommand implements Callable<Integer> {
         List<TuningExample> test;
         List<TuningExample> baseTrain = null;
         List<TuningExample> baseVal = null;
+        List<TuningExample> binding = new ArrayList<>();
         try (LlamaTokenizer tok = LlamaTokenizer.load(new ByteArrayInputStream(tokenizerBytes), "scienceqa tokenizer")) {
             TuningData d = TuningData.open(data);
             ImagePreprocessor pre = ImagePreprocessor.forConfig(config.vision());
@@ -123,6 +128,13 @@ public final class TuneCommand implements Callable<Integer> {
                 // stage 1's validation also shows whether option reading is learnt (category OPT)
                 baseVal = new ArrayList<>(val.subList(0, Math.min(val.size(), evalRows * 3 / 4)));
                 baseVal.addAll(d.optionReading("val", evalRows / 4, tok, seq, config.nVisualTokens(), seed + 1));
+            }
+            if (bindingSteps > 0) {
+                // three reshufflings of the train split's options: the stage sees each question's options in
+                // several orders, so it cannot learn a letter per question
+                for (int r = 1; r <= 3; r++) {
+                    binding.addAll(d.optionReading("train", trainRows, tok, seq, config.nVisualTokens(), seed + 100 + r));
+                }
             }
         }
         out.printf(Locale.ROOT, "tune: %d train, %d val, %d test rows encoded%n", train.size(), val.size(), test.size());
@@ -144,6 +156,9 @@ public final class TuneCommand implements Callable<Integer> {
         try (NDManager root = NDManager.newBaseManager()) {
             values = TrainableWeights.initial(config, seed);
             try (TrainableWeights w = TrainableWeights.of(config, values, n -> !TrainingInit.isAdapter(n), root)) {
+                if (bindingSteps > 0) {
+                    tuner.trainBinding(w, binding, baseVal == null ? val : baseVal, new LearningRate(baseLr, Math.min(100, bindingSteps / 10), bindingSteps, 0.1));
+                }
                 tuner.trainBase(w, baseTrain == null ? train : baseTrain, baseVal == null ? val : baseVal, new LearningRate(baseLr, Math.min(100, baseSteps / 10), baseSteps, 0.05), promptWeight);
                 stages.add(stage(out, "1: base", none, tuner.evaluate(w, none, test)));
                 values = w.values();

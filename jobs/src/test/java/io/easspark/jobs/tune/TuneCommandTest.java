@@ -27,7 +27,7 @@ class TuneCommandTest {
         assertThat(CliRun.of("gen-scienceqa", "--output", data.toString(), "--seed", "3", "--train", "40", "--val", "16", "--test", "16").exit())
                 .isZero();
         Path out = tmp.resolve("tuned");
-        String[] args = {"tune", "--data", data.toString(), "--output", out.toString(), "--base-steps", "4", "--adapter-steps", "4",
+        String[] args = {"tune", "--data", data.toString(), "--output", out.toString(), "--binding-steps", "2", "--base-steps", "4", "--adapter-steps", "4",
             "--search-every", "2", "--finetune-steps", "3", "--batch", "8", "--eval-every", "2", "--eval-rows", "8", "--skip", "2"};
         CliRun r = CliRun.of(args);
         assertThat(r.exit()).as(r.err()).isZero();
