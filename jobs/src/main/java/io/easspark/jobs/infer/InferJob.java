@@ -8,7 +8,6 @@ import static org.apache.spark.sql.functions.lit;
 import static org.apache.spark.sql.functions.split;
 
 import io.easspark.engine.RowStatus;
-import io.easspark.engine.eas.SkipPlan;
 import io.easspark.loader.cache.DeviceRequest;
 import io.easspark.jobs.output.OutputGuard;
 import io.easspark.jobs.output.StagedOutput;
@@ -89,14 +88,14 @@ public final class InferJob {
         Configuration conf = spark.sparkContext().hadoopConfiguration();
         // first of all: nothing below may touch an output that is, holds or lies inside what the run reads
         OutputGuard.Checked target = InferOutput.guard(conf, o, policy);
-        SkipPlan plan = o.plan();
-        if (o.request().model().device() == DeviceRequest.GPU && !spark.conf().contains("spark.executor.resource.gpu.amount")
+        String plan = o.planText();
+        if (!o.isMeter() && o.request().model().device() == DeviceRequest.GPU && !spark.conf().contains("spark.executor.resource.gpu.amount")
                 && !spark.conf().contains("spark.driver.resource.gpu.amount")) {
             throw new IllegalArgumentException("--device gpu, but this Spark application requests no GPUs: set "
                     + "spark.executor.resource.gpu.amount, spark.task.resource.gpu.amount and a discovery script (deploy/README.md)");
         }
         MalformedLines.Result parsed = MalformedLines.apply(read(spark, o.in()), policy.skipMalformed(), conf);
-        Dataset<Row> questions = canonical(parsed.rows(), o);
+        Dataset<Row> questions = o.isMeter() ? MeterInput.canonical(parsed.rows(), o) : canonical(parsed.rows(), o);
         boolean carry = o.partitionBy() != null && !Arrays.asList(OutputSchema.SCHEMA.fieldNames()).contains(o.partitionBy());
         // one pass: the row count, and ids that could not key an output row (the output's id is never null)
         Row counts = questions.agg(count(lit(1)), count(when(col("id").isNull(), lit(1)))).first();
@@ -146,10 +145,18 @@ public final class InferJob {
         conf.forEach(e -> hadoop.put(e.getKey(), e.getValue()));
         JobCounters counters = new JobCounters(spark.sparkContext());
         StructType schema = carry ? OutputSchema.SCHEMA.add(o.partitionBy(), DataTypes.StringType, true) : OutputSchema.SCHEMA;
-        Dataset<Row> answers = todo.mapPartitions(tasks.apply(new AnswerPartition(o, hadoop, counters, carry)), Encoders.row(schema));
+        MapPartitionsFunction<Row, Row> answering = o.isMeter() ? new MeterAnswerPartition(o, hadoop, counters, carry)
+                : new AnswerPartition(o, hadoop, counters, carry);
+        Dataset<Row> answers = todo.mapPartitions(tasks.apply(answering), Encoders.row(schema));
         if (todoRows > 0 || !appending) {
-            out.printf(Locale.ROOT, "infer: answering %d rows with %s (plan %s, batch %d, %s)%n", todoRows, o.model(), plan,
-                    o.batchSize(), "cross-task batching " + o.crossTaskBatching().cliName());
+            if (o.isMeter()) {
+                out.printf(Locale.ROOT, "infer: answering %d rows with METER model %s (skip %s, task %s, batches of <= %d tokens)%n",
+                        todoRows, o.model(), plan, o.meter().task() == null ? "auto" : o.meter().task().name().toLowerCase(Locale.ROOT),
+                        o.meter().maxBatchTokens());
+            } else {
+                out.printf(Locale.ROOT, "infer: answering %d rows with %s (plan %s, batch %d, %s)%n", todoRows, o.model(), plan,
+                        o.batchSize(), "cross-task batching " + o.crossTaskBatching().cliName());
+            }
             out.flush();
             // Spark writes into this run's own staging folder; the finished files are then moved in (StagedOutput)
             StagedOutput stage = StagedOutput.begin(fs, output);
@@ -168,7 +175,9 @@ public final class InferJob {
             stage.publish();
         }
 
-        Dataset<Row> written = spark.read().parquet(output.toString());
+        // mergeSchema: a --resume onto an output written before the METER columns existed has files with ten
+        // columns beside files with thirteen; without merging, Spark may take either footer's schema
+        Dataset<Row> written = spark.read().option("mergeSchema", "true").parquet(output.toString());
         Row check = written.agg(count(lit(1)), countDistinct(col("id"))).first();
         long outputRows = check.getLong(0);
         Map<String, Long> finished = counters.finished();
@@ -183,7 +192,9 @@ public final class InferJob {
         if (o.previewRows() > 0) {
             preview(out, written, o.previewRows());
         }
-        LabelledAccuracy.print(out, parsed.rows(), o.idCol(), written);
+        if (!o.isMeter()) {
+            LabelledAccuracy.print(out, parsed.rows(), o.idCol(), written); // letters; METER's accuracy is evaluate's
+        }
         if (summary.answeredRows() != todoRows) {
             throw new IllegalStateException("answered " + summary.answeredRows() + " rows but " + todoRows + " were to answer");
         }
@@ -239,7 +250,7 @@ public final class InferJob {
                 + "; ids must be unique for --resume and evaluate: fix the input or give --allow-duplicate-ids");
     }
 
-    private static void printSummary(PrintWriter out, InferOptions o, SkipPlan plan, Summary r) {
+    private static void printSummary(PrintWriter out, InferOptions o, String plan, Summary r) {
         out.printf(Locale.ROOT, "infer: %d rows in, %d answered, %d rows in %s; %.1f s (%.1f rows/s, %.1f tokens/s generated), plan %s%n",
                 r.inputRows(), r.answeredRows(), r.outputRows(), o.output(), r.seconds(), r.answeredRows() / r.seconds(),
                 r.generatedTokens() / r.seconds(), plan);

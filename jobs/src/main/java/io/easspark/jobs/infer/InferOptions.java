@@ -1,8 +1,11 @@
 package io.easspark.jobs.infer;
 
 import io.easspark.engine.eas.SkipPlan;
+import io.easspark.loader.nativeformat.MeterModelDirectory;
+import io.easspark.loader.nativeformat.ModelFamily;
 import io.easspark.loader.nativeformat.NativeModelDirectory;
 import io.easspark.udf.AnswerRequest;
+import io.easspark.udf.meter.MeterRequest;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.Serializable;
@@ -25,17 +28,36 @@ import org.apache.hadoop.conf.Configuration;
  *     column, which is then carried into the output; null for none
  * @param resume answer only the ids missing from an existing output and append them
  * @param progressSeconds seconds between progress lines on the driver (0: none)
+ * @param meter how a METER model answers (then {@code request} is null), or null for a LaVIN model
+ * @param meterInput METER's extra input columns (second image, per-row task)
  */
 public record InferOptions(InputSpec in, AnswerRequest request, CrossTaskBatching crossTaskBatching, String planFile,
                            String output, int previewRows, int partitions, String partitionBy, boolean resume,
-                           int progressSeconds) implements Serializable {
+                           int progressSeconds, MeterRequest meter, MeterColumns meterInput) implements Serializable {
+
+    /**
+     * METER's input columns beside InputSpec's.
+     *
+     * @param image2Col NLVR2's second image (bytes or path); the default may be absent from a VQA-only input
+     * @param taskCol a per-row task (vqa, nlvr2, itm), or null
+     */
+    public record MeterColumns(String image2Col, String taskCol) implements Serializable {
+        public static final String DEFAULT_IMAGE2_COL = "image2";
+
+        public MeterColumns {
+            image2Col = InputSpec.blankToNull(image2Col);
+            taskCol = InputSpec.blankToNull(taskCol);
+        }
+    }
 
     public static final int DEFAULT_PREVIEW_ROWS = 10;
     public static final int DEFAULT_PROGRESS_SECONDS = 10;
 
     public InferOptions {
         Objects.requireNonNull(in, "input");
-        Objects.requireNonNull(request, "request");
+        if ((request == null) == (meter == null)) {
+            throw new IllegalArgumentException("exactly one of a LaVIN request and a METER request");
+        }
         Objects.requireNonNull(crossTaskBatching, "crossTaskBatching");
         partitionBy = InputSpec.blankToNull(partitionBy);
         if (partitions < 0) {
@@ -53,7 +75,17 @@ public record InferOptions(InputSpec in, AnswerRequest request, CrossTaskBatchin
 
     /** The model directory's URI, as given. */
     public String model() {
-        return request.model().uri();
+        return meter != null ? meter.modelUri() : request.model().uri();
+    }
+
+    /** Whether the model is a METER classifier (else LaVIN). */
+    public boolean isMeter() {
+        return meter != null;
+    }
+
+    /** The plan in effect as the output's skip_plan column and the console write it. */
+    public String planText() {
+        return meter != null ? meter.planText() : plan().toString();
     }
 
     /** The plan in effect (the model's stored plan when none was given). */
@@ -104,22 +136,22 @@ public record InferOptions(InputSpec in, AnswerRequest request, CrossTaskBatchin
     /** The same run with another plan, on the same model (evaluate runs one per plan). */
     public InferOptions withPlan(SkipPlan plan) {
         return new InferOptions(in, request.withModel(request.model().withPlan(plan)), crossTaskBatching, null, output,
-                previewRows, partitions, partitionBy, resume, progressSeconds);
+                previewRows, partitions, partitionBy, resume, progressSeconds, meter, meterInput);
     }
 
     public InferOptions withOutput(String other) {
         return new InferOptions(in, request, crossTaskBatching, planFile, other, previewRows, partitions, partitionBy, resume,
-                progressSeconds);
+                progressSeconds, meter, meterInput);
     }
 
     public InferOptions withInput(String other) {
         return new InferOptions(in.withInput(other), request, crossTaskBatching, planFile, output, previewRows, partitions,
-                partitionBy, resume, progressSeconds);
+                partitionBy, resume, progressSeconds, meter, meterInput);
     }
 
     public InferOptions withCrossTaskBatching(CrossTaskBatching other) {
         return new InferOptions(in, request, other, planFile, output, previewRows, partitions, partitionBy, resume,
-                progressSeconds);
+                progressSeconds, meter, meterInput);
     }
 
     public static Builder builder(String input, String model, String output) {
@@ -158,6 +190,13 @@ public record InferOptions(InputSpec in, AnswerRequest request, CrossTaskBatchin
         private String crossTaskBatching = CrossTaskBatching.DEFAULT;
         private int progressSeconds = DEFAULT_PROGRESS_SECONDS;
         private int kvBudgetMib;
+        private boolean meterAllowed;
+        private String task;
+        private String taskCol;
+        private String image2Col = MeterColumns.DEFAULT_IMAGE2_COL;
+        private String indexMapping;
+        private int topK = MeterRequest.DEFAULT_TOP_K;
+        private long maxBatchTokens = MeterRequest.DEFAULT_MAX_BATCH_TOKENS;
 
         private Builder(String input, String model, String output) {
             this.input = input;
@@ -196,6 +235,16 @@ public record InferOptions(InputSpec in, AnswerRequest request, CrossTaskBatchin
         public Builder crossTaskBatching(boolean v) { crossTaskBatching = v ? "on" : "off"; return this; }
         public Builder progressSeconds(int v) { progressSeconds = v; return this; }
         public Builder kvBudgetMib(int v) { kvBudgetMib = v; return this; }
+        /** Whether the caller answers METER models (infer does; commands that do not yet are refused in one line). */
+        public Builder meterAllowed(boolean v) { meterAllowed = v; return this; }
+        /** METER: vqa, nlvr2, itm or auto (null). */
+        public Builder task(String v) { task = v; return this; }
+        public Builder taskCol(String v) { taskCol = v; return this; }
+        public Builder image2Col(String v) { image2Col = v; return this; }
+        /** METER: intended or original (DESIGN-METER.md §3.4). */
+        public Builder indexMapping(String v) { indexMapping = v; return this; }
+        public Builder topK(int v) { topK = v; return this; }
+        public Builder maxBatchTokens(long v) { maxBatchTokens = v; return this; }
 
         /** {@link #build(Configuration, PrintWriter)} without the --kv-budget-mib line. */
         public InferOptions build(Configuration conf) {
@@ -221,6 +270,9 @@ public record InferOptions(InputSpec in, AnswerRequest request, CrossTaskBatchin
             if (model == null || model.isBlank()) {
                 throw new IllegalArgumentException("--model is required");
             }
+            if (meterAllowed && isMeterDirectory(model, conf)) {
+                return buildMeter(inputSpec, sharing, conf);
+            }
             NativeModelDirectory dir;
             String planText;
             try {
@@ -240,7 +292,34 @@ public record InferOptions(InputSpec in, AnswerRequest request, CrossTaskBatchin
             }
             String planFile = SkipPlanArgument.isFile(skipPlan) ? skipPlan.strip() : null;
             return new InferOptions(inputSpec, request, sharing, planFile, output, previewRows, partitions, partitionBy, resume,
-                    progressSeconds);
+                    progressSeconds, null, null);
+        }
+
+        private static boolean isMeterDirectory(String model, Configuration conf) {
+            try {
+                return ModelFamily.ofDirectory(model, conf) == ModelFamily.METER;
+            } catch (java.io.FileNotFoundException e) {
+                throw new IllegalArgumentException("--model: " + e.getMessage(), e);
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        }
+
+        /** A METER run: the directory checked (config, headers, tokenizer, answers), the skip set against its layers. */
+        private InferOptions buildMeter(InputSpec inputSpec, CrossTaskBatching sharing, Configuration conf) {
+            MeterModelDirectory dir;
+            try {
+                dir = MeterModelDirectory.validate(model, conf);
+            } catch (java.io.FileNotFoundException e) {
+                throw new IllegalArgumentException("--model: " + e.getMessage(), e);
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+            MeterRequest request = new MeterRequest(model, MeterRequest.parseTask(task), MeterRequest.parseSkips(skipPlan),
+                    MeterRequest.parseMapping(indexMapping), topK, maxBatchTokens);
+            request.skipSet(dir.config().fusionLayers()); // an index past 4F-1 or a repeat fails here, not in a task
+            return new InferOptions(inputSpec, null, sharing, null, output, previewRows, partitions, partitionBy, resume,
+                    progressSeconds, request, new MeterColumns(image2Col, taskCol));
         }
     }
 }

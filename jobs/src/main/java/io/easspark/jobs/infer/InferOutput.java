@@ -78,7 +78,7 @@ final class InferOutput {
         try (org.apache.parquet.hadoop.ParquetFileReader r = org.apache.parquet.hadoop.ParquetFileReader.open(
                 org.apache.parquet.hadoop.util.HadoopInputFile.fromPath(first, fs.getConf()))) {
             org.apache.parquet.schema.MessageType schema = r.getFooter().getFileMetaData().getSchema();
-            for (String name : OutputSchema.SCHEMA.fieldNames()) {
+            for (String name : OutputSchema.LAVIN_COLUMNS.fieldNames()) {
                 if (!schema.containsField(name)) {
                     return false;
                 }
