@@ -160,6 +160,8 @@ final class MeterAnswerPartition implements MapPartitionsFunction<Row, Row>, Ser
             return new Image(null, RowStatus.IMAGE_MISSING, "the row has no " + prefix);
         }
         ImageResolver.Result res = images.read(r.getString(p));
-        return new Image(res.bytes(), res.status(), res.problem());
+        // the second image's problem says so: "image2: ... does not exist"
+        String problem = res.problem() == null || !prefix.equals(MeterInput.IMAGE2) ? res.problem() : prefix + ": " + res.problem();
+        return new Image(res.bytes(), res.status(), problem);
     }
 }

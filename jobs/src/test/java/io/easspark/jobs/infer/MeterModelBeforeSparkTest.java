@@ -9,35 +9,70 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * infer, evaluate and calibrate given a METER model directory: recognised from config.json's family and refused in
- * one line (exit 2) before any Spark session — not misread as a broken LaVIN model, not failing inside a task.
+ * infer's flags that belong to one model family, given for the other, and bad METER settings: refused in one line
+ * (exit 2) before any Spark session and before the output folder exists — never silently ignored, never failing
+ * inside a task. The family is read from the model's config.json.
  */
 class MeterModelBeforeSparkTest {
 
-    @Test
-    void lavinCommandsRefuseAMeterModelInOneLine(@TempDir Path tmp) throws Exception {
+    @TempDir
+    static Path tmp;
+    static Path lavinInput;
+    static Path lavin;
+    static Path meter;
+
+    @BeforeAll
+    static void models() throws Exception {
         Path demo = tmp.resolve("demo");
-        DemoCommand.write(demo, 3, 7); // LaVIN rows: any valid input will do, the model is refused first
-        Path meter = tmp.resolve("meter-model");
+        DemoCommand.write(demo, 3, 7);
+        lavinInput = demo.resolve("data/questions.jsonl");
+        lavin = demo.resolve("model");
+        meter = tmp.resolve("meter-model");
         MeterDemoModel.write(meter, 7);
-        for (String command : List.of("infer", "evaluate", "calibrate")) {
-            List<String> args = new ArrayList<>(List.of(command, "--master", SettingsBeforeSparkTest.NO_SUCH_MASTER, "--input",
-                    demo.resolve("data/questions.jsonl").toString(), "--model", meter.toString(), "--output",
-                    tmp.resolve(command + "-out").toString()));
-            if (command.equals("calibrate")) {
-                args.addAll(List.of("--k", "1"));
-            }
-            CliRun r = CliRun.of(args.toArray(String[]::new));
-            assertThat(r.exit()).as(command + ": " + r.err()).isEqualTo(2);
-            assertThat(r.err().strip()).as(command).startsWith("eas " + command + ": ")
-                    .contains("holds a METER model (config.json \"family\": \"meter\")").contains("LaVIN models only");
-            assertThat(r.err().strip().lines().count()).as(r.err()).isEqualTo(1);
-            assertThat(SettingsBeforeSparkTest.sparkAlive()).as("no session was started").isFalse();
-            assertThat(Files.exists(tmp.resolve(command + "-out"))).as(command).isFalse();
+    }
+
+    static void assertRefused(Path model, String expected, String... flags) {
+        Path out = tmp.resolve("out");
+        List<String> args = new ArrayList<>(List.of("infer", "--master", SettingsBeforeSparkTest.NO_SUCH_MASTER, "--input",
+                lavinInput.toString(), "--model", model.toString(), "--output", out.toString()));
+        args.addAll(List.of(flags));
+        CliRun r = CliRun.of(args.toArray(String[]::new));
+        assertThat(r.exit()).as(String.join(" ", flags) + ": " + r.err()).isEqualTo(2);
+        assertThat(r.err().strip()).startsWith("eas infer: ").contains(expected);
+        assertThat(r.err().strip().lines().count()).as(r.err()).isEqualTo(1);
+        assertThat(SettingsBeforeSparkTest.sparkAlive()).as("no session was started").isFalse();
+        assertThat(Files.exists(out)).isFalse();
+    }
+
+    @Test
+    void lavinGenerationFlagsAreRefusedOnAMeterModel() {
+        for (String[] flag : List.of(new String[] {"--max-new-tokens", "5"}, new String[] {"--prompt-format", "vqa"},
+                new String[] {"--temperature", "0.5"}, new String[] {"--batch-size", "4"}, new String[] {"--reparam", "merged"})) {
+            assertRefused(meter, flag[0] + " does not apply to " + meter + ", a METER model", flag);
         }
+    }
+
+    @Test
+    void meterFlagsAreRefusedOnALavinModel() {
+        for (String[] flag : List.of(new String[] {"--task", "vqa"}, new String[] {"--top-k", "3"},
+                new String[] {"--image2-col", "image2"}, new String[] {"--task-col", "kind"}, new String[] {"--max-batch-tokens", "100"},
+                new String[] {"--index-mapping", "original"})) {
+            assertRefused(lavin, flag[0] + " does not apply to " + lavin + ", a LaVIN model", flag);
+        }
+    }
+
+    @Test
+    void badMeterSettingsAreNamed() {
+        assertRefused(meter, "skip index 24 is outside 0-23", "--skip-plan", "0-2,24");
+        assertRefused(meter, "--skip-plan for a METER model takes indices 0-23", "--skip-plan", "19,x");
+        assertRefused(meter, "--task must be vqa, nlvr2, itm or auto: yes", "--task", "yes");
+        assertRefused(meter, "--index-mapping must be intended or original: both", "--index-mapping", "both");
+        assertRefused(meter, "--top-k must be >= 1: 0", "--top-k", "0");
+        assertRefused(meter, "--max-batch-tokens must be >= 1: 0", "--max-batch-tokens", "0");
     }
 }
