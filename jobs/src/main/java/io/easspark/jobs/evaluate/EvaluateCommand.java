@@ -2,7 +2,9 @@ package io.easspark.jobs.evaluate;
 
 import io.easspark.engine.eas.SkipPlan;
 import io.easspark.jobs.infer.AnsweringMixin;
+import io.easspark.jobs.infer.FamilyFlags;
 import io.easspark.jobs.infer.InferOptions;
+import io.easspark.udf.meter.MeterRequest;
 import io.easspark.jobs.infer.InputMixin;
 import io.easspark.jobs.output.OutputGuard;
 import io.easspark.jobs.spark.LocalSpark;
@@ -36,8 +38,21 @@ public final class EvaluateCommand implements Callable<Integer> {
     InputMixin in;
     @Mixin
     AnsweringMixin answering;
-    @Option(names = "--answer-col", defaultValue = "answer", description = "the gold option letter (default: ${DEFAULT-VALUE})")
+    @Option(names = "--answer-col", defaultValue = "answer", description = {"the gold option letter (default: ${DEFAULT-VALUE});",
+        "METER: the annotators' answers (an array: VQAv2 soft score) or one answer"})
     String answerCol;
+    @Option(names = "--label-col", description = "METER: a single gold label per row (NLVR2's true/false, or one VQA answer)")
+    String labelCol;
+    @Option(names = "--task", description = "METER: vqa, nlvr2 or auto: a row with a value in --image2-col is nlvr2 (default: auto)")
+    String task;
+    @Option(names = "--task-col", description = "METER: a column naming each row's task")
+    String taskCol;
+    @Option(names = "--image2-col", description = "METER: NLVR2's second image (default: image2, may be absent)")
+    String image2Col;
+    @Option(names = "--index-mapping", description = "METER: intended or original reading of skip indices 18-23 (default: intended)")
+    String indexMapping;
+    @Option(names = "--max-batch-tokens", description = "METER: most text + image tokens per forward")
+    Long maxBatchTokens;
     @Option(names = "--plan", description = "a skip plan to evaluate (repeat for several; 'none' skips nothing; default: the model's own)")
     List<String> plans = new ArrayList<>();
     @Option(names = "--answers", description = "score this existing infer output instead of running the model")
@@ -73,8 +88,22 @@ public final class EvaluateCommand implements Callable<Integer> {
         if (answers != null) {
             return new EvaluateJob.Options(in.spec(), null, answerCol, List.of(), answers, subjectCol, gradeCol, categoryCols, output);
         }
-        InferOptions infer = answering.apply(in.builder(answering.model(), output.toString())).previewRows(0)
+        FamilyFlags.check(spec.commandLine().getParseResult(), answering.model(), conf);
+        InferOptions infer = answering.apply(in.builder(answering.model(), output.toString())).previewRows(0).meterAllowed(true)
+                .task(task).taskCol(taskCol).image2Col(image2Col == null ? InferOptions.MeterColumns.DEFAULT_IMAGE2_COL : image2Col)
+                .indexMapping(indexMapping).maxBatchTokens(maxBatchTokens == null ? MeterRequest.DEFAULT_MAX_BATCH_TOKENS : maxBatchTokens)
                 .build(conf);
+        if (infer.isMeter()) {
+            List<List<Integer>> skipSets = new ArrayList<>();
+            for (String p : plans) {
+                List<Integer> skips = p.equals("stored") ? infer.meter().skips() : MeterRequest.parseSkips(p);
+                infer.withMeterSkips(skips).meter().skipSet(io.easspark.loader.nativeformat.MeterModelDirectory.open(infer.model(), conf)
+                        .config().fusionLayers()); // a bad index fails here, before Spark
+                skipSets.add(skips);
+            }
+            return new EvaluateJob.Options(infer.in(), infer, answerCol, List.of(), null, subjectCol, gradeCol, categoryCols, output,
+                    skipSets, labelCol);
+        }
         NativeModelDirectory model = NativeModelDirectory.open(infer.model(), conf);
         List<SkipPlan> parsed = new ArrayList<>();
         for (String p : plans) {

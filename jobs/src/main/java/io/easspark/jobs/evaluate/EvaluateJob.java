@@ -39,9 +39,18 @@ public final class EvaluateJob {
      * @param plans plans to evaluate, parsed against the model (empty: the model's own); ignored when {@code answers} is given
      * @param answers an existing infer output to score instead of running the model, or null
      * @param output local folder for results.parquet, report.md and the charts
+     * @param meterPlans METER skip sets to evaluate (empty: the run's own); used when {@code infer} is a METER run
+     * @param labelCol METER: a column with a single gold label per row (NLVR2's true/false, or one VQA answer), or null
      */
     public record Options(InputSpec input, InferOptions infer, String answerCol, List<SkipPlan> plans, String answers,
-                          String subjectCol, String gradeCol, List<String> categoryCols, Path output) {
+                          String subjectCol, String gradeCol, List<String> categoryCols, Path output,
+                          List<List<Integer>> meterPlans, String labelCol) {
+
+        /** A LaVIN evaluation (or one scoring --answers). */
+        public Options(InputSpec input, InferOptions infer, String answerCol, List<SkipPlan> plans, String answers,
+                       String subjectCol, String gradeCol, List<String> categoryCols, Path output) {
+            this(input, infer, answerCol, plans, answers, subjectCol, gradeCol, categoryCols, output, List.of(), null);
+        }
 
         public Options {
             if (answers == null && infer == null) {
@@ -58,6 +67,11 @@ public final class EvaluateJob {
     }
 
     public static Result run(SparkSession spark, Options o, PrintWriter out) throws IOException {
+        if (o.infer() != null && o.infer().isMeter()) {
+            Files.createDirectories(o.output());
+            MeterEvaluation.Scored scored = MeterEvaluation.score(spark, o, out);
+            return report(o, scored.results(), scored.plans(), out);
+        }
         InputSpec in = o.input();
         Dataset<Row> raw = InferJob.read(spark, in);
         if (!Arrays.asList(raw.columns()).contains(o.answerCol())) {
@@ -104,12 +118,16 @@ public final class EvaluateJob {
                     .withColumn("answered", coalesce(col("answered_raw"), lit(false))).drop("answered_raw");
             results = results == null ? joined : results.unionByName(joined);
         }
+        return report(o, results, new ArrayList<>(answersByPlan.keySet()), out);
+    }
+
+    /** Writes results.parquet, report.md and the charts; prints the table. */
+    private static Result report(Options o, Dataset<Row> results, List<String> plans, PrintWriter out) throws IOException {
         results = results.cache();
         results.write().mode("overwrite").parquet(o.output().resolve("results.parquet").toUri().toString());
         List<Accuracy.Cell> cells = Accuracy.compute(results);
         results.unpersist();
 
-        List<String> plans = new ArrayList<>(answersByPlan.keySet());
         EvaluationReport report = new EvaluationReport(plans, cells);
         List<Path> charts = report.charts(o.output());
         Path md = o.output().resolve("report.md");

@@ -13,7 +13,7 @@ import picocli.CommandLine.ParseResult;
  * a LaVIN generation setting means nothing to a METER classifier and would otherwise be silently ignored, and the
  * other way round. Only flags the user wrote count (picocli's parse result), not defaults.
  */
-final class FamilyFlags {
+public final class FamilyFlags {
 
     /** LaVIN's generation and batching settings: METER runs one forward per batch, cut by --max-batch-tokens. */
     static final List<String> LAVIN_ONLY = List.of("--max-new-tokens", "--prompt-format", "--temperature", "--top-p", "--seed",
@@ -25,7 +25,7 @@ final class FamilyFlags {
     private FamilyFlags() {
     }
 
-    static void check(ParseResult parsed, String model, Configuration conf) {
+    public static void check(ParseResult parsed, String model, Configuration conf) {
         ModelFamily family;
         try {
             family = ModelFamily.ofDirectory(model, conf);

@@ -139,6 +139,12 @@ public record InferOptions(InputSpec in, AnswerRequest request, CrossTaskBatchin
                 previewRows, partitions, partitionBy, resume, progressSeconds, meter, meterInput);
     }
 
+    /** The same METER run with other skip indices (evaluate runs one per plan). */
+    public InferOptions withMeterSkips(java.util.List<Integer> skips) {
+        return new InferOptions(in, request, crossTaskBatching, null, output, previewRows, partitions, partitionBy, resume,
+                progressSeconds, meter.withSkips(skips), meterInput);
+    }
+
     public InferOptions withOutput(String other) {
         return new InferOptions(in, request, crossTaskBatching, planFile, other, previewRows, partitions, partitionBy, resume,
                 progressSeconds, meter, meterInput);

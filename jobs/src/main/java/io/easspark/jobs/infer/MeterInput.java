@@ -22,14 +22,14 @@ import org.apache.spark.sql.types.StructField;
  * image_bytes, image_path, image2_bytes, image2_path, task (null: the run's --task decides), then the carried
  * partition column if any. Each image column may hold bytes or a path, as --image-col does for LaVIN.
  */
-final class MeterInput {
+public final class MeterInput {
 
     static final String IMAGE2 = "image2";
 
     private MeterInput() {
     }
 
-    static Dataset<Row> canonical(Dataset<Row> raw, InferOptions o) {
+    public static Dataset<Row> canonical(Dataset<Row> raw, InferOptions o) {
         Map<String, DataType> types = new HashMap<>();
         for (StructField f : raw.schema().fields()) {
             types.put(f.name(), f.dataType());

@@ -40,6 +40,11 @@ public record MeterRequest(String modelUri, MeterTask task, List<Integer> skips,
         }
     }
 
+    /** The same settings with other skip indices (evaluate runs one per plan). */
+    public MeterRequest withSkips(List<Integer> other) {
+        return new MeterRequest(modelUri, task, other, mapping, topK, maxBatchTokens);
+    }
+
     /** The skip set on a model with {@code layers} fusion layers; an index out of range fails naming it. */
     public MeterSkipSet skipSet(int layers) {
         try {
