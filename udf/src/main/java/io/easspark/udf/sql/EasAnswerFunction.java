@@ -151,7 +151,7 @@ public final class EasAnswerFunction implements Serializable {
     }
 
     /** The executor's Hadoop settings: spark.hadoop.* from its Spark configuration (credentials, endpoints). */
-    private static Configuration hadoopConf() {
+    static Configuration hadoopConf() {
         Configuration conf = new Configuration();
         SparkEnv env = SparkEnv.get();
         if (env != null) {

@@ -1,5 +1,6 @@
 package io.easspark.udf.sql;
 
+import io.easspark.loader.nativeformat.ModelFamily;
 import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.SparkSessionExtensions;
 import org.apache.spark.sql.catalyst.FunctionIdentifier;
@@ -30,7 +31,8 @@ public final class EasSqlExtensions extends AbstractFunction1<SparkSessionExtens
     public BoxedUnit apply(SparkSessionExtensions extensions) {
         ExpressionInfo info = new ExpressionInfo(EasAnswerFunction.class.getName(), null, NAME,
                 "eas_answer(image, question[, options]) - answers an image-question row with the LaVIN-EAS model in spark.eas.model; "
-                        + "returns struct<answer, choice, status, error>", "");
+                        + "returns struct<answer, choice, status, error>. On a METER model: eas_answer(image, question) (VQA) or "
+                        + "eas_answer(image, statement, image2) (NLVR2), returning struct<answer, choice, status, error, score>", "");
         extensions.injectFunction(cast(new Tuple3<>(new FunctionIdentifier(NAME), info, new Builder())));
         return BoxedUnit.UNIT;
     }
@@ -47,12 +49,58 @@ public final class EasSqlExtensions extends AbstractFunction1<SparkSessionExtens
                         + args.size() + " arguments");
             }
             SparkSession session = SparkSession.active();
+            String model = session.conf().get(SqlAnswerSettings.PREFIX + "model", null);
+            if (model != null && !model.isBlank() && isMeter(model, session)) {
+                MeterAnswerFunction meter = MeterAnswerFunction.checked(model, k -> session.conf().get(k, null),
+                        session.sparkContext().hadoopConfiguration());
+                // (image, text) or (image, statement, image2): the third argument is NLVR2's second image
+                Object scalaFn = args.size() == 2 ? new MeterTwo(meter) : new MeterThree(meter);
+                return new ScalaUDF(scalaFn, MeterAnswerFunction.RESULT, cast(args), cast(scala.collection.immutable.Nil$.MODULE$),
+                        Option.empty(), Option.apply(NAME), true, false);
+            }
             EasAnswerFunction fn = EasAnswerFunction.checked(k -> session.conf().get(k, null),
                     session.sparkContext().hadoopConfiguration());
             Object scalaFn = args.size() == 2 ? new Two(fn) : new Three(fn);
             // udfDeterministic false: the optimizer must not inline it into each use of its result (two model runs)
             return new ScalaUDF(scalaFn, EasAnswerFunction.RESULT, cast(args), cast(scala.collection.immutable.Nil$.MODULE$),
                     Option.empty(), Option.apply(NAME), true, false);
+        }
+    }
+
+    /** The family in the model's config.json; a missing directory is left to the LaVIN path's one-line error. */
+    static boolean isMeter(String model, SparkSession session) {
+        try {
+            return ModelFamily.ofDirectory(model, session.sparkContext().hadoopConfiguration()) == ModelFamily.METER;
+        } catch (java.io.IOException e) {
+            return false;
+        }
+    }
+
+    static final class MeterTwo extends AbstractFunction2<Object, Object, Object> implements java.io.Serializable {
+        private static final long serialVersionUID = 1L;
+        private final MeterAnswerFunction fn;
+
+        MeterTwo(MeterAnswerFunction fn) {
+            this.fn = fn;
+        }
+
+        @Override
+        public Object apply(Object image, Object text) {
+            return fn.answer(image, text, null, false);
+        }
+    }
+
+    static final class MeterThree extends AbstractFunction3<Object, Object, Object, Object> implements java.io.Serializable {
+        private static final long serialVersionUID = 1L;
+        private final MeterAnswerFunction fn;
+
+        MeterThree(MeterAnswerFunction fn) {
+            this.fn = fn;
+        }
+
+        @Override
+        public Object apply(Object image, Object statement, Object image2) {
+            return fn.answer(image, statement, image2, true);
         }
     }
 
