@@ -1,9 +1,7 @@
 package io.easspark.jobs.infer;
 
 import io.easspark.loader.nativeformat.ModelFamily;
-import java.io.FileNotFoundException;
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.util.List;
 import org.apache.hadoop.conf.Configuration;
 import picocli.CommandLine.ParseResult;
@@ -29,10 +27,8 @@ public final class FamilyFlags {
         ModelFamily family;
         try {
             family = ModelFamily.ofDirectory(model, conf);
-        } catch (FileNotFoundException e) {
-            throw new IllegalArgumentException("--model: " + e.getMessage(), e);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
+        } catch (IOException | IllegalArgumentException e) {
+            return; // a missing or broken directory: the model's own check names it, as it does without these flags
         }
         boolean meter = family == ModelFamily.METER;
         for (String flag : meter ? LAVIN_ONLY : METER_ONLY) {
