@@ -31,6 +31,10 @@ public final class FamilyFlags {
             return; // a missing or broken directory: the model's own check names it, as it does without these flags
         }
         boolean meter = family == ModelFamily.METER;
+        if (meter && "gpu".equalsIgnoreCase(String.valueOf(parsed.matchedOptionValue("--device", "auto")).strip())) {
+            // LoadedMeterModel loads on the CPU; a silent fallback would hide a misconfigured cluster
+            throw new IllegalArgumentException("--device gpu: METER models run on the CPU in this version (" + model + ")");
+        }
         for (String flag : meter ? LAVIN_ONLY : METER_ONLY) {
             if (parsed.hasMatchedOption(flag)) {
                 throw new IllegalArgumentException(flag + " does not apply to " + model + ", a " + (meter ? "METER" : "LaVIN")

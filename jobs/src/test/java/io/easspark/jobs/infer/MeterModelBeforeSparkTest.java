@@ -74,5 +74,6 @@ class MeterModelBeforeSparkTest {
         assertRefused(meter, "--index-mapping must be intended or original: both", "--index-mapping", "both");
         assertRefused(meter, "--top-k must be >= 1: 0", "--top-k", "0");
         assertRefused(meter, "--max-batch-tokens must be >= 1: 0", "--max-batch-tokens", "0");
+        assertRefused(meter, "--device gpu: METER models run on the CPU in this version", "--device", "gpu");
     }
 }
