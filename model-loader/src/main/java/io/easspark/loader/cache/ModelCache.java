@@ -39,6 +39,7 @@ public final class ModelCache {
      * @param skipPlan the plan in effect, parsed: its spelling never splits one model into two
      * @param reparam the re-parameterisation mode
      */
+    // skipPlan and reparam are LaVIN's; a METER entry leaves them null (its skip set is a forward argument)
     public record Key(String modelUri, String device, String dtype, SkipPlan skipPlan, ReparamMode reparam) {
     }
 
@@ -136,7 +137,7 @@ public final class ModelCache {
         AutoCloseable value = loader.load(key);
         loads.incrementAndGet();
         LOG.debug("cached model {} on {} ({}, plan {}, reparam {}) after {} ms", key.modelUri(), key.device(), key.dtype(),
-                key.skipPlan(), key.reparam().cliName(), (System.nanoTime() - t0) / 1_000_000);
+                key.skipPlan(), key.reparam() == null ? "-" : key.reparam().cliName(), (System.nanoTime() - t0) / 1_000_000);
         return value;
     }
 
