@@ -85,6 +85,15 @@ class MeterCalibrateTest {
         assertThat(again.exit()).isEqualTo(2);
         assertThat(again.err().strip()).contains("already exists: give --overwrite");
         assertThat(again.err().strip().lines()).hasSize(1);
+
+        // --overwrite replaces it; the same seed over 3 partitions finds the same plan and loss (rows average in id order)
+        CliRun three = calibrate(out, "--input", demo.resolve("data/vqa.jsonl").toString(), "--k", "3", "--rounds", "3", "--seed", "5",
+                "--partitions", "3", "--overwrite");
+        assertThat(three.exit()).as(three.err()).isZero();
+        JsonObject json3 = JsonParser.parseString(Files.readString(out.resolve("skip_plan.json"))).getAsJsonObject();
+        assertThat(json3.get("plan").getAsString()).isEqualTo(json.get("plan").getAsString());
+        assertThat(json3.get("loss").getAsDouble()).isCloseTo(json.get("loss").getAsDouble(), within(1e-5));
+        assertThat(json3.get("dataset_fingerprint").getAsString()).isEqualTo(json.get("dataset_fingerprint").getAsString());
     }
 
     @Test
