@@ -6,6 +6,7 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import io.easspark.engine.meter.MeterConfig;
+import io.easspark.engine.meter.MeterFlops;
 import io.easspark.engine.meter.MeterLayout;
 import io.easspark.engine.meter.MeterModel;
 import io.easspark.engine.meter.MeterSkipSet;

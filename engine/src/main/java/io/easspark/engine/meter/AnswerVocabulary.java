@@ -84,6 +84,15 @@ public record AnswerVocabulary(List<String> answers) {
         return answers.get(index);
     }
 
+    /** Each answer's class, the inverse of {@link #answer(int)} (ViLT's {@code ans2label}). */
+    public Map<String, Integer> ans2label() {
+        Map<String, Integer> m = new java.util.HashMap<>();
+        for (int i = 0; i < answers.size(); i++) {
+            m.put(answers.get(i), i);
+        }
+        return m;
+    }
+
     /** label2ans.json of a model directory: the answers as a list, index = position. */
     public String toJson() {
         JsonArray a = new JsonArray();

@@ -100,6 +100,19 @@ public final class MeterSkipSet {
         return skipped.cardinality();
     }
 
+    /**
+     * Skipped modules as {@code fusion3.text_cross} (fusion layer, stream, attention), in the order of
+     * {@link #moduleNames()}: what calibrate's skip_plan.json lists.
+     */
+    public List<String> modulePaths() {
+        List<String> paths = new ArrayList<>();
+        String[] kinds = {"text_self", "text_cross", "image_self", "image_cross"};
+        for (int i = skipped.nextSetBit(0); i >= 0; i = skipped.nextSetBit(i + 1)) {
+            paths.add("fusion" + (i % layers) + "." + kinds[i / layers]);
+        }
+        return paths;
+    }
+
     /** Skipped modules as {@code t0s t0c i5s ...} (text/image, self/cross), for logs and reports. */
     public List<String> moduleNames() {
         List<String> names = new ArrayList<>();

@@ -18,10 +18,8 @@ import java.util.stream.IntStream;
  * <ul>
  *   <li>One {@link SplittableRandom} seeded with {@code seed} at construction; only sampling draws from it, one
  *       {@code nextDouble()} per chosen layer, k per plan, n plans per {@link #propose()} call, in plan order.</li>
- *   <li>One plan: P is computed once for the round. For each of the k picks, {@code u = nextDouble() · Σ P_i} over the
- *       layers not yet picked; walking those layers in index order, the first whose cumulative P exceeds u is picked
- *       (so the remaining probabilities are renormalised). If none does (round-off, or every remaining P underflowed
- *       to 0), the last remaining layer with P &gt; 0 is picked, else the lowest remaining index.</li>
+ *   <li>One plan: P is computed once for the round; the k layers are drawn from it by {@link DrawWithoutReplacement}
+ *       (each pick renormalises P over the layers not yet picked).</li>
  *   <li>An update uses P from before the round for all n plans and applies their steps one plan after another in
  *       the order given, which equals summing them: a layer in two plans of a round gets both steps, each with the
  *       same {@code P_i(1 − P_i)}.</li>
@@ -123,40 +121,7 @@ public final class PolicyGradientSearch {
     }
 
     private SkipPlan sample(double[] p) {
-        boolean[] taken = new boolean[layers];
-        int[] chosen = new int[k];
-        for (int pick = 0; pick < k; pick++) {
-            double total = 0;
-            for (int i = 0; i < layers; i++) {
-                if (!taken[i]) {
-                    total += p[i];
-                }
-            }
-            double u = random.nextDouble() * total;
-            int choice = -1;
-            int lastPositive = -1;
-            int firstFree = -1;
-            double cumulative = 0;
-            for (int i = 0; i < layers && choice < 0; i++) {
-                if (taken[i]) {
-                    continue;
-                }
-                firstFree = firstFree < 0 ? i : firstFree;
-                if (p[i] > 0) {
-                    lastPositive = i;
-                }
-                cumulative += p[i];
-                if (u < cumulative) {
-                    choice = i;
-                }
-            }
-            if (choice < 0) {
-                choice = lastPositive >= 0 ? lastPositive : firstFree;
-            }
-            taken[choice] = true;
-            chosen[pick] = choice;
-        }
-        return SkipPlan.of(layers, chosen);
+        return SkipPlan.of(layers, DrawWithoutReplacement.draw(p, k, random));
     }
 
     /**

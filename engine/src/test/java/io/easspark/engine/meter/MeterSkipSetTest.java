@@ -18,6 +18,9 @@ class MeterSkipSetTest {
         assertThat(original.moduleNames()).containsExactly("t0s", "t1s", "t2s", "t4s", "t0c", "t2c", "i0s", "i1s", "i5s");
         assertThat(intended.moduleNames()).containsExactly("t0s", "t1s", "t2s", "t4s", "t0c", "t2c", "i0s", "i1s", "i5s",
                 "i5c");
+        assertThat(original.modulePaths()).startsWith("fusion0.text_self", "fusion1.text_self").endsWith("fusion5.image_self")
+                .hasSize(9);
+        assertThat(intended.modulePaths()).contains("fusion2.text_cross").endsWith("fusion5.image_cross");
         assertThat(intended.imageCross(5)).isTrue();
         assertThat(original.imageCross(5)).isFalse();
     }

@@ -98,7 +98,7 @@ public final class CalibrateJob {
 
         Map<String, String> hadoop = new HashMap<>();
         hconf.forEach(e -> hadoop.put(e.getKey(), e.getValue()));
-        SparkPlanEvaluator eval = new SparkPlanEvaluator(validation, o.infer(), hadoop, o.answerCol(), out);
+        SparkPlanEvaluator eval = new SparkPlanEvaluator(validation, plans -> new PlanLossPartition(o.infer(), hadoop, plans, o.answerCol()), out);
         try {
             SearchResult search = switch (o.strategy()) {
                 case "rl" -> new PolicyGradientSearch(layers, o.k(), o.plansPerRound(), o.lr(), o.seed()).run(eval, o.rounds());

@@ -24,24 +24,16 @@ import org.apache.hadoop.conf.Configuration;
 import org.apache.spark.api.java.function.MapPartitionsFunction;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
-import org.apache.spark.sql.types.DataTypes;
-import org.apache.spark.sql.types.StructType;
 
 /**
  * The executor side of one evaluation round: the teacher-forced answer loss of every row of the partition under each
  * plan of the round, on the executor's one model (plans are views of the same weights, nothing is reloaded).
- * Emits (plan, id, loss, tokens, exact); rows that cannot be encoded (no image, empty question) emit nothing.
+ * Emits {@link SparkPlanEvaluator#SCHEMA} rows (plan, id, loss, credit 1 for an exact answer else 0); rows that
+ * cannot be encoded (no image, empty question) emit nothing.
  */
 final class PlanLossPartition implements MapPartitionsFunction<Row, Row>, Serializable {
 
     private static final long serialVersionUID = 1L;
-
-    static final StructType SCHEMA = new StructType()
-            .add("plan", DataTypes.IntegerType, false)
-            .add("id", DataTypes.StringType, false)
-            .add("loss", DataTypes.DoubleType, false)
-            .add("tokens", DataTypes.IntegerType, false)
-            .add("exact", DataTypes.BooleanType, false);
 
     private final InferOptions o;
     private final Map<String, String> hadoopConf;
@@ -97,7 +89,7 @@ final class PlanLossPartition implements MapPartitionsFunction<Row, Row>, Serial
                     List<RowLoss> losses = AnswerLoss.score(view, rows.subList(start, end));
                     for (int i = start; i < end; i++) {
                         RowLoss l = losses.get(i - start);
-                        out.add(RowFactory.create(p, ids.get(i), l.loss(), l.tokens(), l.exact()));
+                        out.add(RowFactory.create(p, ids.get(i), l.loss(), l.exact() ? 1.0 : 0.0));
                     }
                 }
             }

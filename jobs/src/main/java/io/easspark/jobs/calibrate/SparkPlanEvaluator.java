@@ -2,7 +2,6 @@ package io.easspark.jobs.calibrate;
 
 import io.easspark.engine.eas.SkipPlan;
 import io.easspark.engine.search.PlanEvaluator;
-import io.easspark.jobs.infer.InferOptions;
 import java.io.PrintWriter;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -10,15 +9,20 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.function.Function;
+import org.apache.spark.api.java.function.MapPartitionsFunction;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Encoders;
 import org.apache.spark.sql.Row;
+import org.apache.spark.sql.types.DataTypes;
+import org.apache.spark.sql.types.StructType;
 
 /**
  * Evaluates a round of plans with one Spark job over the validation partitions: each task scores its rows under
  * every plan of the round on its executor's model; the driver averages each plan's per-row losses in id order, so
- * the result does not depend on how the rows are partitioned. Also keeps each plan's teacher-forced exact-answer
- * rate (the greedy answer equals the gold one) for the report.
+ * the result does not depend on how the rows are partitioned. Also keeps each plan's accuracy (the mean of the rows'
+ * credits) for the report. The model family decides what a task does ({@link PlanLossPartition} for LaVIN,
+ * {@link MeterLossPartition} for METER); both emit rows of {@link #SCHEMA}.
  */
 final class SparkPlanEvaluator implements PlanEvaluator {
 
@@ -26,29 +30,34 @@ final class SparkPlanEvaluator implements PlanEvaluator {
     record Score(double loss, double accuracy, int rows) {
     }
 
+    /**
+     * What a task emits for each row it could score under each plan: the plan's index in the call, the row id, the
+     * loss and the credit (1/0 for an exact LaVIN answer; METER's VQA score or NLVR2 hit).
+     */
+    static final StructType SCHEMA = new StructType()
+            .add("plan", DataTypes.IntegerType, false)
+            .add("id", DataTypes.StringType, false)
+            .add("loss", DataTypes.DoubleType, false)
+            .add("credit", DataTypes.DoubleType, false);
+
     private final Dataset<Row> validation;
-    private final InferOptions o;
-    private final Map<String, String> hadoopConf;
-    private final String goldCol;
+    /** The task for one call's plans (built on the driver; the plans travel parsed). */
+    private final Function<List<SkipPlan>, MapPartitionsFunction<Row, Row>> tasks;
     private final PrintWriter out;
     private final Map<SkipPlan, Score> scores = new HashMap<>();
     private int calls;
     private int plansEvaluated;
 
-    SparkPlanEvaluator(Dataset<Row> validation, InferOptions o, Map<String, String> hadoopConf, String goldCol, PrintWriter out) {
+    SparkPlanEvaluator(Dataset<Row> validation, Function<List<SkipPlan>, MapPartitionsFunction<Row, Row>> tasks, PrintWriter out) {
         this.validation = validation;
-        this.o = o;
-        this.hadoopConf = hadoopConf;
-        this.goldCol = goldCol;
+        this.tasks = tasks;
         this.out = out;
     }
 
     @Override
     public double[] losses(List<SkipPlan> plans) {
         long t0 = System.nanoTime();
-        List<Row> rows = validation.mapPartitions(new PlanLossPartition(o, hadoopConf, List.copyOf(plans), goldCol),
-                        Encoders.row(PlanLossPartition.SCHEMA))
-                .collectAsList();
+        List<Row> rows = validation.mapPartitions(tasks.apply(List.copyOf(plans)), Encoders.row(SCHEMA)).collectAsList();
         List<List<Row>> byPlan = new ArrayList<>();
         for (int p = 0; p < plans.size(); p++) {
             byPlan.add(new ArrayList<>());
@@ -64,13 +73,13 @@ final class SparkPlanEvaluator implements PlanEvaluator {
             }
             mine.sort(Comparator.comparing(r -> r.getString(1)));
             double sum = 0;
-            int exact = 0;
+            double credit = 0;
             for (Row r : mine) {
                 sum += r.getDouble(2);
-                exact += r.getBoolean(4) ? 1 : 0;
+                credit += r.getDouble(3);
             }
             losses[p] = sum / mine.size();
-            scores.put(plans.get(p), new Score(losses[p], (double) exact / mine.size(), mine.size()));
+            scores.put(plans.get(p), new Score(losses[p], credit / mine.size(), mine.size()));
         }
         calls++;
         plansEvaluated += plans.size();

@@ -29,7 +29,7 @@ import org.apache.hadoop.fs.RawLocalFileSystem;
 public final class ImageResolver {
 
     /** The bytes, or the status and reason there are none. */
-    record Result(byte[] bytes, RowStatus status, String problem) {
+    public record Result(byte[] bytes, RowStatus status, String problem) {
 
         static Result of(byte[] bytes) {
             return new Result(bytes, null, null);
@@ -55,7 +55,7 @@ public final class ImageResolver {
         this.maxBytes = maxBytes;
     }
 
-    Result read(String ref) {
+    public Result read(String ref) {
         if (ref == null || ref.isBlank()) {
             return Result.of(null);
         }

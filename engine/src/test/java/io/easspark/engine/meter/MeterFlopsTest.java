@@ -1,9 +1,7 @@
-package io.easspark.bench;
+package io.easspark.engine.meter;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.easspark.engine.meter.MeterConfig;
-import io.easspark.engine.meter.MeterSkipSet;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
@@ -38,5 +36,13 @@ class MeterFlopsTest {
         double intended18 = MeterFlops.perRow(TINY, 3, MeterSkipSet.of(6, List.of(18), MeterSkipSet.IndexMapping.INTENDED));
         assertThat(original18).isEqualTo(imageSelf);
         assertThat(intended18).isNotEqualTo(imageSelf);
+    }
+
+    @Test
+    void thePredictedSpeedupIsTheRatioOfFlops() {
+        double none = MeterFlops.perRow(TINY, 3, MeterSkipSet.none(6));
+        MeterSkipSet one = MeterSkipSet.of(6, List.of(0), MeterSkipSet.IndexMapping.INTENDED);
+        assertThat(MeterFlops.predictedSpeedup(TINY, 3, MeterSkipSet.none(6))).isEqualTo(1.0);
+        assertThat(MeterFlops.predictedSpeedup(TINY, 3, one)).isEqualTo(none / (none - 1392.0));
     }
 }

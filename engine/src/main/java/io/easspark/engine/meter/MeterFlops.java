@@ -1,21 +1,19 @@
-package io.easspark.bench;
-
-import io.easspark.engine.meter.MeterConfig;
-import io.easspark.engine.meter.MeterSkipSet;
+package io.easspark.engine.meter;
 
 /**
  * Multiply-add FLOPs (2 per multiply-accumulate) of one METER-EAS row: RoBERTa, the ViT, the transforms, the six
  * co-attention layers per stream with kept or skipped (PIA) attentions (DESIGN-METER.md §2-§4), poolers and the VQA
  * head. Element-wise work (LayerNorm, softmax, GELU) is left out: it is a few percent and the same with or without
- * skipping. The prediction of a skip set's speed-up is FLOPs(none) / FLOPs(set).
+ * skipping. The prediction of a skip set's speed-up is FLOPs(none) / FLOPs(set) ({@link #predictedSpeedup}). Used by
+ * the benchmark and by calibrate's curve.
  */
-final class MeterFlops {
+public final class MeterFlops {
 
     private MeterFlops() {
     }
 
     /** FLOPs of one row with {@code l} text tokens (METER pads to L and computes pads too, §2). */
-    static double perRow(MeterConfig c, int l, MeterSkipSet skips) {
+    public static double perRow(MeterConfig c, int l, MeterSkipSet skips) {
         double d = c.hidden();
         double f = c.intermediate();
         double w = c.vitWidth();
@@ -39,7 +37,7 @@ final class MeterFlops {
     }
 
     /** One co-attention layer of a stream of {@code n} tokens attending to {@code m} tokens of the other stream. */
-    static double layer(MeterConfig c, double n, double m, boolean skipSelf, boolean skipCross) {
+    public static double layer(MeterConfig c, double n, double m, boolean skipSelf, boolean skipCross) {
         double d = c.hidden();
         double total = 0;
         // self-attention: kept = adapter on the input, q k v o, scores and values; skipped = PIA(h, h)
@@ -52,14 +50,19 @@ final class MeterFlops {
     }
 
     /** Kept-module adapter: C d→r, grouped B r→d (each output reads r / groups inputs). */
-    static double adapter(MeterConfig c, double n) {
+    public static double adapter(MeterConfig c, double n) {
         double d = c.hidden();
         return 2 * n * d * c.adapterHidden() + 2 * n * d * ((double) c.adapterHidden() / c.adapterGroups());
     }
 
     /** PIA: C on x0 (n tokens), A on x1 (m tokens, then a mean), grouped B on n tokens (§3.3). */
-    static double pia(MeterConfig c, double n, double m) {
+    public static double pia(MeterConfig c, double n, double m) {
         double d = c.hidden();
         return 2 * n * d * c.piaHidden() + 2 * m * d * c.piaHidden() + 2 * n * d * ((double) c.piaHidden() / c.adapterGroups());
+    }
+
+    /** FLOPs(none) / FLOPs(skips) for rows of {@code l} text tokens: the speed-up the FLOP count predicts. */
+    public static double predictedSpeedup(MeterConfig c, int l, MeterSkipSet skips) {
+        return perRow(c, l, MeterSkipSet.none(c.fusionLayers())) / perRow(c, l, skips);
     }
 }
