@@ -96,7 +96,10 @@ public final class EvaluateCommand implements Callable<Integer> {
         if (infer.isMeter()) {
             List<List<Integer>> skipSets = new ArrayList<>();
             for (String p : plans) {
-                List<Integer> skips = p.equals("stored") ? infer.meter().skips() : MeterRequest.parseSkips(p);
+                // a skip_plan.json from a METER calibrate is read here; its index mapping must be the run's
+                String text = p.equals("stored") ? null : io.easspark.jobs.infer.SkipPlanArgument.resolveMeter(p,
+                        infer.meter().mapping().name().toLowerCase(java.util.Locale.ROOT), conf)[0];
+                List<Integer> skips = p.equals("stored") ? infer.meter().skips() : MeterRequest.parseSkips(text);
                 infer.withMeterSkips(skips).meter().skipSet(io.easspark.loader.nativeformat.MeterModelDirectory.open(infer.model(), conf)
                         .config().fusionLayers()); // a bad index fails here, before Spark
                 skipSets.add(skips);

@@ -314,15 +314,17 @@ public record InferOptions(InputSpec in, AnswerRequest request, CrossTaskBatchin
         /** A METER run: the directory checked (config, headers, tokenizer, answers), the skip set against its layers. */
         private InferOptions buildMeter(InputSpec inputSpec, CrossTaskBatching sharing, Configuration conf) {
             MeterModelDirectory dir;
+            String[] planAndMapping;
             try {
                 dir = MeterModelDirectory.validate(model, conf);
+                planAndMapping = SkipPlanArgument.resolveMeter(skipPlan, indexMapping, conf);
             } catch (java.io.FileNotFoundException e) {
                 throw new IllegalArgumentException("--model: " + e.getMessage(), e);
             } catch (IOException e) {
                 throw new UncheckedIOException(e);
             }
-            MeterRequest request = new MeterRequest(model, MeterRequest.parseTask(task), MeterRequest.parseSkips(skipPlan),
-                    MeterRequest.parseMapping(indexMapping), topK, maxBatchTokens);
+            MeterRequest request = new MeterRequest(model, MeterRequest.parseTask(task), MeterRequest.parseSkips(planAndMapping[0]),
+                    MeterRequest.parseMapping(planAndMapping[1]), topK, maxBatchTokens);
             request.skipSet(dir.config().fusionLayers()); // an index past 4F-1 or a repeat fails here, not in a task
             return new InferOptions(inputSpec, null, sharing, null, output, previewRows, partitions, partitionBy, resume,
                     progressSeconds, request, new MeterColumns(image2Col, taskCol));

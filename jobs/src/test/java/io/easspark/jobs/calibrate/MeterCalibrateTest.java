@@ -114,6 +114,13 @@ class MeterCalibrateTest {
         assertThat(r.out()).contains("calibrate: evaluation 1, 25 plan(s) on 5 rows"); // row 1 has no second image
         assertThat(json.get("accuracy").getAsDouble()).isBetween(0.0, 1.0);
         assertThat(Files.readString(out.resolve("curve.md")).lines().filter(l -> l.matches("\\| \\d+ \\|.*"))).hasSize(6);
+
+        // infer reads the file it wrote: the same indices, under the mapping they were searched with
+        io.easspark.jobs.infer.InferOptions o = io.easspark.jobs.infer.InferOptions.builder(demo.resolve("data/nlvr2.jsonl").toString(),
+                demo.resolve("model").toString(), tmp.resolve("never").toString()).meterAllowed(true)
+                .skipPlan(out.resolve("skip_plan.json").toString()).build(new org.apache.hadoop.conf.Configuration());
+        assertThat(o.meter().skips()).isEqualTo(indices);
+        assertThat(o.meter().mapping()).isEqualTo(MeterSkipSet.IndexMapping.ORIGINAL);
     }
 
     @Test

@@ -76,4 +76,26 @@ class MeterModelBeforeSparkTest {
         assertRefused(meter, "--max-batch-tokens must be >= 1: 0", "--max-batch-tokens", "0");
         assertRefused(meter, "--device gpu: METER models run on the CPU in this version", "--device", "gpu");
     }
+
+    /**
+     * A skip_plan.json carries the family it was searched on: a METER plan's "0-2,4" names fusion MHAs, so given to a
+     * LaVIN model it would skip decoder layers 0-2 and 4 without a word (and the other way round). Each is refused;
+     * a METER plan is read with the index mapping it was searched under.
+     */
+    @Test
+    void aSkipPlanFileIsReadForItsOwnFamilyOnly() throws Exception {
+        Path meterPlan = tmp.resolve("meter-plan.json");
+        Files.writeString(meterPlan, "{\"family\": \"meter\", \"plan\": \"0-2,19\", \"index_mapping\": \"original\"}");
+        Path lavinPlan = tmp.resolve("lavin-plan.json");
+        Files.writeString(lavinPlan, "{\"plan\": \"1,3\", \"k\": 2}");
+        assertRefused(lavin, "was searched on a meter model", "--skip-plan", meterPlan.toString());
+        assertRefused(meter, "was searched on a LaVIN model; --model is a METER model", "--skip-plan", lavinPlan.toString());
+        assertRefused(meter, "index mapping intended (--index-mapping, default intended) contradicts --skip-plan",
+                "--skip-plan", meterPlan.toString(), "--index-mapping", "intended");
+
+        InferOptions o = InferOptions.builder(lavinInput.toString(), meter.toString(), tmp.resolve("never").toString())
+                .meterAllowed(true).skipPlan(meterPlan.toString()).build(new org.apache.hadoop.conf.Configuration());
+        assertThat(o.meter().skips()).containsExactly(0, 1, 2, 19);
+        assertThat(o.meter().mapping()).isEqualTo(io.easspark.engine.meter.MeterSkipSet.IndexMapping.ORIGINAL);
+    }
 }
