@@ -30,7 +30,6 @@ import org.apache.spark.sql.expressions.UserDefinedFunction;
 import org.apache.spark.sql.types.ArrayType;
 import org.apache.spark.sql.types.DataTypes;
 import scala.collection.Seq;
-import scala.jdk.javaapi.CollectionConverters;
 
 /**
  * evaluate on a METER model: runs infer once per skip set and gives every labelled row a credit — VQA rows the
@@ -75,7 +74,7 @@ final class MeterEvaluation {
         }
         UserDefinedFunction credit = org.apache.spark.sql.functions.udf(
                 (UDF5<String, String, String, Seq<String>, String, Double>) (task, status, predicted, answers, label) ->
-                        credit(task, status, predicted, answers == null ? null : CollectionConverters.asJava(answers), label),
+                        credit(task, status, predicted, answers == null ? null : scala.collection.JavaConverters.seqAsJavaList(answers), label),
                 DataTypes.DoubleType);
         Dataset<Row> results = null;
         for (Map.Entry<String, Dataset<Row>> e : answersByPlan.entrySet()) {

@@ -6,7 +6,6 @@ import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructType;
-import scala.jdk.javaapi.CollectionConverters;
 
 /**
  * The output columns of DESIGN.md §4, one row per input row, then METER's classification columns (null on LaVIN
@@ -40,10 +39,11 @@ final class OutputSchema {
     }
 
     /** A METER row: the ten columns, then its score and (VQA) top-k lists; empty lists are written as null. */
+    // JavaConverters, not scala.jdk.javaapi: the build also compiles against Scala 2.12 (the spark35 profile)
     static Row toRow(AnswerRow a, Double score, List<String> topAnswers, List<Double> topScores) {
         return RowFactory.create(a.id(), a.answerText(), a.answerChoice(), a.status(), a.error(), a.promptTokens(),
                 a.generatedTokens(), a.latencyMs(), a.model(), a.skipPlan(), score,
-                topAnswers == null || topAnswers.isEmpty() ? null : CollectionConverters.asScala(topAnswers).toSeq(),
-                topScores == null || topScores.isEmpty() ? null : CollectionConverters.asScala(topScores).toSeq());
+                topAnswers == null || topAnswers.isEmpty() ? null : scala.collection.JavaConverters.asScalaBuffer(topAnswers).toList(),
+                topScores == null || topScores.isEmpty() ? null : scala.collection.JavaConverters.asScalaBuffer(topScores).toList());
     }
 }
