@@ -56,6 +56,11 @@ public final class MeterAnswerFunction implements Serializable {
             throw new IllegalArgumentException(p + "task nlvr2: NLVR2 rows have two images, call eas_answer(image, statement, image2)");
         }
         String topK = conf.apply(p + "topK");
+        if (topK != null && !topK.isBlank() && !topK.strip().equals("1")) {
+            // the struct has one answer and its score; accepting k > 1 and returning one would drop what was asked for
+            throw new IllegalArgumentException("eas_answer: " + p + "topK " + topK.strip() + ": eas_answer returns the top answer and its "
+                    + "score only; infer --top-k N writes the top N answers (top_answers, top_scores)");
+        }
         String budget = conf.apply(p + "maxBatchTokens");
         MeterRequest request;
         try {

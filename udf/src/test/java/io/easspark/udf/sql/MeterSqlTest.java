@@ -152,5 +152,13 @@ class MeterSqlTest {
         } finally {
             spark.conf().set("spark.eas.skipPlan", PLAN);
         }
+        // the struct holds one answer: asking for three is refused, not answered with one
+        spark.conf().set("spark.eas.topK", "3");
+        try {
+            assertThatThrownBy(() -> spark.sql("SELECT eas_answer(image, text) FROM rows").collectAsList())
+                    .hasMessageContaining("spark.eas.topK 3: eas_answer returns the top answer and its score only");
+        } finally {
+            spark.conf().unset("spark.eas.topK");
+        }
     }
 }
