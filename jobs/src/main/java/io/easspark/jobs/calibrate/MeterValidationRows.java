@@ -8,6 +8,7 @@ import static org.apache.spark.sql.functions.when;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
+import io.easspark.jobs.infer.MeterInput;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -15,7 +16,6 @@ import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.types.ArrayType;
-import org.apache.spark.sql.types.BinaryType;
 import org.apache.spark.sql.types.DataType;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StringType;
@@ -53,7 +53,7 @@ final class MeterValidationRows {
     static Gold gold(Dataset<Row> raw, String answerCol, String labelCol) {
         Map<String, DataType> types = types(raw);
         if (labelCol != null) {
-            require(types, labelCol, "--label-col", raw);
+            MeterInput.require(types, labelCol, "--label-col", raw);
             return new Gold(labelCol, false);
         }
         String name = answerCol;
@@ -62,7 +62,7 @@ final class MeterValidationRows {
                     "no gold column: give --answer-col (annotators' answers or one answer) or --label-col (one label); the input has "
                     + Arrays.toString(raw.columns())));
         }
-        DataType t = require(types, name, "--answer-col", raw);
+        DataType t = MeterInput.require(types, name, "--answer-col", raw);
         return new Gold(name, t instanceof ArrayType);
     }
 
@@ -70,12 +70,12 @@ final class MeterValidationRows {
     static Dataset<Row> canonical(Dataset<Row> raw, String idCol, String textCol, String imageCol, String image2Col, String task,
             Gold gold) {
         Map<String, DataType> types = types(raw);
-        require(types, idCol, "--id-col", raw);
-        require(types, textCol, "--question-col", raw);
+        MeterInput.require(types, idCol, "--id-col", raw);
+        MeterInput.require(types, textCol, "--question-col", raw);
         List<Column> cols = new ArrayList<>(List.of(col(idCol).cast("string").as("id"), col(textCol).cast("string").as("text")));
-        cols.addAll(image(types, imageCol, "--image-col", "image", false, raw));
+        cols.addAll(MeterInput.image(types, imageCol, "--image-col", "image", false, raw));
         boolean image2Optional = DEFAULT_IMAGE2_COL.equals(image2Col) && !task.equals("nlvr2");
-        cols.addAll(image(types, image2Col, "--image2-col", "image2", image2Optional, raw));
+        cols.addAll(MeterInput.image(types, image2Col, "--image2-col", "image2", image2Optional, raw));
         Column hasImage2 = col("image2_bytes").isNotNull().or(col("image2_path").isNotNull().and(col("image2_path").notEqual("")));
         Column goldCol = gold.annotators() ? col(gold.column()).cast(DataTypes.createArrayType(DataTypes.StringType))
                 : when(col(gold.column()).isNull(), lit(null).cast(DataTypes.createArrayType(DataTypes.StringType)))
@@ -91,36 +91,11 @@ final class MeterValidationRows {
                 "task", "gold");
     }
 
-    private static List<Column> image(Map<String, DataType> types, String name, String flag, String prefix, boolean optional,
-            Dataset<Row> raw) {
-        Column bytes = lit(null).cast(DataTypes.BinaryType);
-        Column path = lit(null).cast(DataTypes.StringType);
-        if (name != null && !name.isBlank() && (!optional || types.containsKey(name))) {
-            DataType t = require(types, name, flag, raw);
-            if (t instanceof BinaryType) {
-                bytes = col(name);
-            } else if (t instanceof StringType) {
-                path = col(name);
-            } else {
-                throw new IllegalArgumentException(flag + " " + name + " must be binary (image bytes) or a string (path), found "
-                        + t.simpleString());
-            }
-        }
-        return List.of(bytes.as(prefix + "_bytes"), path.as(prefix + "_path"));
-    }
-
     private static Map<String, DataType> types(Dataset<Row> raw) {
         Map<String, DataType> types = new HashMap<>();
         for (StructField f : raw.schema().fields()) {
             types.put(f.name(), f.dataType());
         }
         return types;
-    }
-
-    private static DataType require(Map<String, DataType> types, String name, String flag, Dataset<Row> raw) {
-        if (name == null || !types.containsKey(name)) {
-            throw new IllegalArgumentException(flag + " " + name + ": no such column; the input has " + Arrays.toString(raw.columns()));
-        }
-        return types.get(name);
     }
 }

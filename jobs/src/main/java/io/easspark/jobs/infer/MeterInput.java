@@ -59,9 +59,19 @@ public final class MeterInput {
      * a column the user named must exist.
      */
     private static List<Column> image(Map<String, DataType> types, String name, String flag, String prefix, Dataset<Row> raw) {
+        return image(types, name, flag, prefix, prefix.equals(IMAGE2) && IMAGE2.equals(name), raw);
+    }
+
+    /**
+     * An image column as {@code <prefix>_bytes} and {@code <prefix>_path} (one of them null): binary columns are the
+     * bytes, string columns a path. Shared with calibrate's METER validation rows.
+     *
+     * @param optional a column that may be absent (then both are null) rather than a missing-column error
+     */
+    public static List<Column> image(Map<String, DataType> types, String name, String flag, String prefix, boolean optional,
+            Dataset<Row> raw) {
         Column bytes = lit(null).cast(DataTypes.BinaryType);
         Column path = lit(null).cast(DataTypes.StringType);
-        boolean optional = prefix.equals(IMAGE2) && IMAGE2.equals(name);
         if (name != null && !name.isBlank() && (!optional || types.containsKey(name))) {
             DataType t = require(types, name, flag, raw);
             if (t instanceof BinaryType) {
@@ -75,7 +85,8 @@ public final class MeterInput {
         return List.of(bytes.as(prefix + "_bytes"), path.as(prefix + "_path"));
     }
 
-    private static DataType require(Map<String, DataType> types, String name, String flag, Dataset<Row> raw) {
+    /** The type of column {@code name}, or a one-line error naming the flag and the input's columns. */
+    public static DataType require(Map<String, DataType> types, String name, String flag, Dataset<Row> raw) {
         if (name == null || !types.containsKey(name)) {
             throw new IllegalArgumentException(flag + " " + name + ": no such column; the input has " + Arrays.toString(raw.columns()));
         }
