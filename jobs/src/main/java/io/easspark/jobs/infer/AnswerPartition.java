@@ -118,7 +118,8 @@ public final class AnswerPartition implements MapPartitionsFunction<Row, Row>, S
         };
     }
 
-    private static Row withCarried(Row answer, Row in) {
+    /** The answer row plus the input's last column (the partition column carried through for --partition-by). */
+    static Row withCarried(Row answer, Row in) {
         Object[] values = new Object[answer.length() + 1];
         for (int i = 0; i < answer.length(); i++) {
             values[i] = answer.get(i);

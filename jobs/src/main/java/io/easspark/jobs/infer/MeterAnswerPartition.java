@@ -20,7 +20,6 @@ import org.apache.hadoop.conf.Configuration;
 import org.apache.spark.TaskContext;
 import org.apache.spark.api.java.function.MapPartitionsFunction;
 import org.apache.spark.sql.Row;
-import org.apache.spark.sql.RowFactory;
 
 /**
  * The executor side of infer on a METER model: reads a partition's rows ({@link MeterInput}'s columns) in chunks,
@@ -121,15 +120,7 @@ final class MeterAnswerPartition implements MapPartitionsFunction<Row, Row>, Ser
                 o.meter().modelUri(), plan);
         counters.add(row);
         Row out = OutputSchema.toRow(row, a.score(), a.topAnswers(), a.topScores());
-        if (!carry) {
-            return out;
-        }
-        Object[] values = new Object[out.length() + 1];
-        for (int i = 0; i < out.length(); i++) {
-            values[i] = out.get(i);
-        }
-        values[out.length()] = in.get(in.length() - 1);
-        return RowFactory.create(values);
+        return carry ? AnswerPartition.withCarried(out, in) : out;
     }
 
     /**

@@ -170,6 +170,27 @@ class MeterInferJobTest {
         assertThat(log).contains("infer: answering 12 rows with METER model").contains("ok ");
     }
 
+    /** --partition-by an input column: the column is carried through the METER partition and every row lands once, in its folder. */
+    @Test
+    void partitionByAnInputColumnCarriesItThroughTheMeterPartition() throws Exception {
+        List<String> lines = Files.readAllLines(data.resolve("vqa.jsonl"), StandardCharsets.UTF_8);
+        List<String> tagged = new java.util.ArrayList<>();
+        for (int i = 0; i < lines.size(); i++) {
+            tagged.add(lines.get(i).replaceFirst("^\\{", "{\"shard\": \"" + (i % 2 == 0 ? "even" : "odd") + "\", "));
+        }
+        Path input = tmp.resolve("vqa-shards.jsonl");
+        Files.write(input, tagged, StandardCharsets.UTF_8);
+        String output = tmp.resolve("vqa-by-shard").toString();
+        run(options(input.toString(), output).partitionBy("shard"));
+        Map<String, Row> out = output(output);
+        assertSameAnswers(out, oracle("vqa.jsonl", "question", 1));
+        assertThat(Files.isDirectory(Path.of(output).resolve("shard=even"))).isTrue();
+        for (int i = 0; i < lines.size(); i++) {
+            String id = com.google.gson.JsonParser.parseString(lines.get(i)).getAsJsonObject().get("id").getAsString();
+            assertThat((String) out.get(id).getAs("shard")).as(id).isEqualTo(i % 2 == 0 ? "even" : "odd");
+        }
+    }
+
     @Test
     void nlvr2RowsGetTrueOrFalseAndTheirSecondImageIsResolved() throws Exception {
         String output = tmp.resolve("nlvr2-out").toString();
