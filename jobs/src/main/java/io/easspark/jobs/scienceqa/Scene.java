@@ -28,6 +28,36 @@ record Scene(int size, Color background, List<Shape> shapes, long clutterSeed) {
         }
     }
 
+    /**
+     * The scene in words, objects in reading order (top row first, then left to right): "A small red circle at the
+     * top left." The generator writes it to {@code captions.json} as ScienceQA ships image captions; {@code eas tune}
+     * trains on it as the stand-in for the image-text pairs CLIP is pre-trained on (every word of it supervised, where
+     * an IMG question supervises one letter). Sizes are named only when clearly small or large for a grid cell.
+     */
+    String caption() {
+        int cell = size / 3;
+        List<Shape> order = new java.util.ArrayList<>(shapes);
+        order.sort(java.util.Comparator.comparingInt((Shape s) -> cellOf(s.y(), cell)).thenComparingInt(s -> cellOf(s.x(), cell)));
+        StringBuilder out = new StringBuilder();
+        for (Shape s : order) {
+            String sizeWord = s.s() < cell / 2 ? "small " : s.s() * 5 > cell * 4 ? "large " : "";
+            int row = cellOf(s.y(), cell);
+            int col = cellOf(s.x(), cell);
+            String where = row == 1 && col == 1 ? "the centre"
+                    : "the " + List.of("top", "middle", "bottom").get(row) + " " + List.of("left", "centre", "right").get(col);
+            if (out.length() > 0) {
+                out.append(' ');
+            }
+            String noun = sizeWord + s.name();
+            out.append("aeiou".indexOf(noun.charAt(0)) >= 0 ? "An " : "A ").append(noun).append(" at ").append(where).append('.');
+        }
+        return out.toString();
+    }
+
+    private static int cellOf(int centre, int cell) {
+        return Math.min(2, Math.max(0, centre / cell));
+    }
+
     BufferedImage render() {
         BufferedImage img = new BufferedImage(size, size, BufferedImage.TYPE_INT_RGB);
         Graphics2D g = img.createGraphics();

@@ -21,7 +21,8 @@ import javax.imageio.ImageIO;
 
 /**
  * Writes a generated benchmark in ScienceQA's own layout: {@code problems.json} (pid → ScienceQA's fields, in its
- * order), {@code pid_splits.json} (train, val, test, trainval) and {@code images/<split>/<pid>/image.png} for the
+ * order), {@code pid_splits.json} (train, val, test, trainval), {@code captions.json} (pid → a description of the
+ * picture, for the problems that have one, as ScienceQA ships machine captions) and {@code images/<split>/<pid>/image.png} for the
  * questions that have a picture. Same seed and sizes → the same bytes: each problem draws from its own stream split
  * off the seed in pid order, and the split assignment from a second stream.
  */
@@ -76,10 +77,12 @@ public final class ScienceQaGenerator {
         splits.forEach((name, pids) -> pids.forEach(p -> splitOf[p] = name));
 
         JsonObject all = new JsonObject();
+        JsonObject captions = new JsonObject();
         for (int pid = 1; pid <= spec.total(); pid++) {
             Problem p = problems.get(pid - 1);
             all.add(String.valueOf(pid), json(p, splitOf[pid]));
             if (p.image() != null) {
+                captions.addProperty(String.valueOf(pid), p.image().caption());
                 Path png = dir.resolve("images").resolve(splitOf[pid]).resolve(String.valueOf(pid)).resolve("image.png");
                 Files.createDirectories(png.getParent());
                 ImageIO.write(p.image().render(), "png", png.toFile());
@@ -96,6 +99,11 @@ public final class ScienceQaGenerator {
         }
         try (Writer w = Files.newBufferedWriter(dir.resolve("pid_splits.json"), StandardCharsets.UTF_8)) {
             gson.toJson(pidSplits, w);
+        }
+        JsonObject captionFile = new JsonObject();
+        captionFile.add("captions", captions);
+        try (Writer w = Files.newBufferedWriter(dir.resolve("captions.json"), StandardCharsets.UTF_8)) {
+            gson.toJson(captionFile, w);
         }
         Map<String, Integer> sizes = new LinkedHashMap<>();
         splits.forEach((name, pids) -> sizes.put(name, pids.size()));

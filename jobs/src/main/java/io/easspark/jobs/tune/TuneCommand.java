@@ -88,6 +88,15 @@ public final class TuneCommand implements Callable<Integer> {
     @Option(names = "--option-reading", negatable = true, defaultValue = "true", fallbackValue = "true",
             description = "stage 1 also trains on option-reading rows made from the train split (default: ${DEFAULT-VALUE}; docs/TUNING.md)")
     boolean optionReading;
+    @Option(names = "--captions", negatable = true, defaultValue = "false", fallbackValue = "true",
+            description = "stage 1 also trains on the pictures' captions (captions.json), the stand-in for CLIP's pre-training (default: ${DEFAULT-VALUE})")
+    boolean captions;
+    @Option(names = "--dense-binding", negatable = true, defaultValue = "false", fallbackValue = "true",
+            description = "stage 1a also trains on rows naming every option's letter (default: ${DEFAULT-VALUE})")
+    boolean denseBinding;
+    @Option(names = "--orders", defaultValue = "1",
+            description = "stage 1 trains on each problem in this many option orders (default: ${DEFAULT-VALUE})")
+    int orders;
     @Option(names = "--eval-every", defaultValue = "100", description = "steps between validation evaluations (default: ${DEFAULT-VALUE})")
     int evalEvery;
     @Option(names = "--eval-rows", defaultValue = "256", description = "validation rows per evaluation (default: ${DEFAULT-VALUE})")
@@ -112,6 +121,7 @@ public final class TuneCommand implements Callable<Integer> {
         List<TuningExample> val;
         List<TuningExample> test;
         List<TuningExample> baseTrain = null;
+        List<TuningExample> trainOrders;
         List<TuningExample> baseVal = null;
         List<TuningExample> binding = new ArrayList<>();
         try (LlamaTokenizer tok = LlamaTokenizer.load(new ByteArrayInputStream(tokenizerBytes), "scienceqa tokenizer")) {
@@ -119,21 +129,38 @@ public final class TuneCommand implements Callable<Integer> {
             ImagePreprocessor pre = ImagePreprocessor.forConfig(config.vision());
             int seq = config.text().maxSeqLen();
             train = d.examples("train", trainRows, tok, pre, seq, config.nVisualTokens());
+            trainOrders = orders > 1 ? d.examples("train", trainRows, tok, pre, seq, config.nVisualTokens(), orders, seed + 300) : train;
             val = d.examples("val", 0, tok, pre, seq, config.nVisualTokens());
             test = d.examples("test", 0, tok, pre, seq, config.nVisualTokens());
-            if (optionReading) {
-                List<TuningExample> mixed = new ArrayList<>(train);
-                mixed.addAll(d.optionReading("train", trainRows, tok, seq, config.nVisualTokens(), seed));
+            List<TuningExample> captionTrain = captions ? d.captionRows("train", trainRows, tok, pre, seq, config.nVisualTokens()) : List.of();
+            if (optionReading || captions) {
+                List<TuningExample> mixed = new ArrayList<>(trainOrders);
+                // stage 1's validation also shows whether option reading (OPT) and captioning (CAP) are learnt
+                baseVal = new ArrayList<>(val.subList(0, Math.min(val.size(), evalRows * (captions ? 1 : 3) / (captions ? 2 : 4))));
+                if (optionReading) {
+                    mixed.addAll(d.optionReading("train", trainRows, tok, seq, config.nVisualTokens(), seed));
+                    baseVal.addAll(d.optionReading("val", evalRows / 4, tok, seq, config.nVisualTokens(), seed + 1));
+                }
+                if (captions) {
+                    mixed.addAll(captionTrain);
+                    List<TuningExample> captionVal = d.captionRows("val", 0, tok, pre, seq, config.nVisualTokens());
+                    baseVal.addAll(captionVal.subList(0, Math.min(captionVal.size(), Math.max(1, evalRows / 4))));
+                }
                 baseTrain = mixed;
-                // stage 1's validation also shows whether option reading is learnt (category OPT)
-                baseVal = new ArrayList<>(val.subList(0, Math.min(val.size(), evalRows * 3 / 4)));
-                baseVal.addAll(d.optionReading("val", evalRows / 4, tok, seq, config.nVisualTokens(), seed + 1));
             }
             if (bindingSteps > 0) {
                 // three reshufflings of the train split's options: the stage sees each question's options in
                 // several orders, so it cannot learn a letter per question
                 for (int r = 1; r <= 3; r++) {
                     binding.addAll(d.optionReading("train", trainRows, tok, seq, config.nVisualTokens(), seed + 100 + r));
+                }
+                if (denseBinding) {
+                    for (int r = 1; r <= 2; r++) {
+                        binding.addAll(d.denseBinding("train", trainRows, tok, seq, config.nVisualTokens(), seed + 200 + r));
+                    }
+                }
+                for (int r = 0; r < 3; r++) {
+                    binding.addAll(captionTrain); // a picture's description is the same each time, unlike reshuffled options
                 }
             }
         }
@@ -143,7 +170,7 @@ public final class TuneCommand implements Callable<Integer> {
             if (p.step() % 25 == 0 || p.step() == steps || p.evaluation() != null) {
                 String acc = p.evaluation() == null ? "" : String.format(Locale.ROOT, ", val acc %.1f%% (IMG %.0f TXT %.0f NO %.0f%s)",
                         p.valAccuracy(), p.evaluation().percent("IMG"), p.evaluation().percent("TXT"), p.evaluation().percent("NO"),
-                        p.evaluation().byCategory().containsKey("OPT") ? String.format(Locale.ROOT, " OPT %.0f", p.evaluation().percent("OPT")) : "");
+                        extraCategories(p.evaluation()));
                 out.printf(Locale.ROOT, "tune: %s step %d/%d, loss %.4f%s, stage ETA %s%n", p.stage(), p.step(), steps, p.trainLoss(),
                         acc, eta(eta));
                 out.flush();
@@ -159,7 +186,7 @@ public final class TuneCommand implements Callable<Integer> {
                 if (bindingSteps > 0) {
                     tuner.trainBinding(w, binding, baseVal == null ? val : baseVal, new LearningRate(baseLr, Math.min(100, bindingSteps / 10), bindingSteps, 0.1));
                 }
-                tuner.trainBase(w, baseTrain == null ? train : baseTrain, baseVal == null ? val : baseVal, new LearningRate(baseLr, Math.min(100, baseSteps / 10), baseSteps, 0.05), promptWeight);
+                tuner.trainBase(w, baseTrain == null ? trainOrders : baseTrain, baseVal == null ? val : baseVal, new LearningRate(baseLr, Math.min(100, baseSteps / 10), baseSteps, 0.05), promptWeight);
                 stages.add(stage(out, "1: base", none, tuner.evaluate(w, none, test)));
                 values = w.values();
             }
@@ -203,6 +230,17 @@ public final class TuneCommand implements Callable<Integer> {
                 plan.skippedCount() == 0 ? "none" : plan, a.overall(), a.percent("IMG"), a.percent("TXT"), a.percent("NO"));
         out.flush();
         return new TuneReport.StageResult(stage, plan, a);
+    }
+
+    /** The categories besides IMG, TXT and NO (OPT, CAP, ...) of an evaluation, for the progress line. */
+    private static String extraCategories(EasTuner.Accuracy a) {
+        StringBuilder out = new StringBuilder();
+        for (String c : a.byCategory().keySet()) {
+            if (!List.of("IMG", "TXT", "NO").contains(c)) {
+                out.append(String.format(Locale.ROOT, " %s %.0f", c, a.percent(c)));
+            }
+        }
+        return out.toString();
     }
 
     private static String eta(double seconds) {

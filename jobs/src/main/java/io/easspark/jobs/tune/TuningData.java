@@ -66,34 +66,43 @@ public final class TuningData {
     /** Encodes up to {@code limit} problems of a split (all when {@code limit} ≤ 0). */
     public List<TuningExample> examples(String split, int limit, LlamaTokenizer tokenizer, ImagePreprocessor images,
             int maxSeqLen, int nVisualTokens) throws IOException {
+        return examples(split, limit, tokenizer, images, maxSeqLen, nVisualTokens, 1, 0);
+    }
+
+    /**
+     * Encodes up to {@code limit} problems of a split, each {@code orders} times: first with its choices as written,
+     * then in {@code orders − 1} further random orders (seeded) with the target letter moved along. A small model
+     * trained on one fixed order per problem learns which letter each training prompt ends in instead of the answer
+     * (docs/TUNING.md, runs 16-17); the extra orders take that shortcut away. The picture is decoded once per problem
+     * and shared by its orders.
+     */
+    public List<TuningExample> examples(String split, int limit, LlamaTokenizer tokenizer, ImagePreprocessor images,
+            int maxSeqLen, int nVisualTokens, int orders, long seed) throws IOException {
+        if (orders < 1) {
+            throw new IllegalArgumentException("orders must be >= 1: " + orders);
+        }
         PromptEncoder encoder = new PromptEncoder(tokenizer, PromptFormat.QCM, maxSeqLen, nVisualTokens, 16);
-        List<String> pids = pids(split);
-        int n = limit > 0 ? Math.min(limit, pids.size()) : pids.size();
-        List<TuningExample> out = new ArrayList<>(n);
+        java.util.Random random = new java.util.Random(seed);
+        List<String> pids = pids(split, limit);
+        int n = pids.size();
+        List<TuningExample> out = new ArrayList<>(n * orders);
         for (int i = 0; i < n; i++) {
             String pid = pids.get(i);
             JsonObject p = problem(pid);
             String image = string(p, "image");
-            float[] pixels = null;
-            if (image != null && !image.isBlank()) {
-                Path file = folder.resolve("images").resolve(split).resolve(pid).resolve(image);
-                try {
-                    pixels = images.pixels(Files.readAllBytes(file));
-                } catch (ImageDecodeException e) {
-                    throw new IOException("problem " + pid + ": " + file + ": " + e.getMessage(), e);
-                }
-            }
+            float[] pixels = image == null || image.isBlank() ? null : picture(split, pid, image, images);
             String hint = string(p, "hint");
             String category = pixels != null ? "IMG" : hint != null && !hint.isBlank() ? "TXT" : "NO";
-            try {
-                PromptEncoder.Encoded enc = encoder.encode(string(p, "question"), hint, choices(p), pixels, i);
-                long[] t = tokenizer.encode(target(p), false);
-                long[] answer = java.util.Arrays.copyOf(t, t.length + 1);
-                answer[t.length] = GenerationConfig.LLAMA_EOS;
-                out.add(new TuningExample(new ScoredRow(enc.sequence(), answer), category,
-                        String.valueOf((char) ('A' + answer(p))), choices(p).size()));
-            } catch (PromptEncoder.RejectedPrompt e) {
-                throw new IOException("problem " + pid + ": " + e.getMessage(), e);
+            List<String> written = choices(p);
+            String right = written.get(answer(p));
+            for (int o = 0; o < orders; o++) {
+                List<String> choices = new ArrayList<>(written);
+                if (o > 0) {
+                    java.util.Collections.shuffle(choices, random);
+                }
+                String letter = String.valueOf((char) ('A' + choices.indexOf(right)));
+                out.add(row(encoder, pid, string(p, "question"), hint, choices, pixels, i,
+                        tokenizer.encode(String.format(TARGET, letter), false), category, letter));
             }
         }
         return out;
@@ -110,24 +119,115 @@ public final class TuningData {
             long seed) throws IOException {
         PromptEncoder encoder = new PromptEncoder(tokenizer, PromptFormat.QCM, maxSeqLen, nVisualTokens, 16);
         java.util.Random random = new java.util.Random(seed);
-        List<String> pids = pids(split);
-        int n = limit > 0 ? Math.min(limit, pids.size()) : pids.size();
+        List<String> pids = pids(split, limit);
+        int n = pids.size();
         List<TuningExample> out = new ArrayList<>(n);
         for (int i = 0; i < n; i++) {
             List<String> options = new ArrayList<>(choices(problem(pids.get(i))));
             java.util.Collections.shuffle(options, random);
             int pick = random.nextInt(options.size());
             String letter = String.valueOf((char) ('A' + pick));
-            try {
-                PromptEncoder.Encoded enc = encoder.encode("Which option is " + options.get(pick) + "?", "", options, null, i);
-                long[] t = tokenizer.encode(String.format(TARGET, letter), false);
-                long[] answer = java.util.Arrays.copyOf(t, t.length + 1);
-                answer[t.length] = GenerationConfig.LLAMA_EOS;
-                out.add(new TuningExample(new ScoredRow(enc.sequence(), answer), "OPT", letter, options.size()));
-            } catch (PromptEncoder.RejectedPrompt e) {
-                throw new IOException("problem " + pids.get(i) + ": " + e.getMessage(), e);
-            }
+            out.add(row(encoder, pids.get(i), "Which option is " + options.get(pick) + "?", "", options, null, i,
+                    tokenizer.encode(String.format(TARGET, letter), false), "OPT", letter));
         }
+        return out;
+    }
+
+    /**
+     * Caption rows: each picture of a split with its description from {@code captions.json} as the target
+     * ({@code Describe the picture.}, no options; the target is the caption + EOS, every word supervised). The
+     * stand-in for CLIP's image-text pre-training: an IMG question teaches the vision tower through one letter, a
+     * caption through every colour, shape and place in the picture. Category {@code CAP}; none when the folder has
+     * no {@code captions.json}.
+     */
+    public List<TuningExample> captionRows(String split, int limit, LlamaTokenizer tokenizer, ImagePreprocessor images,
+            int maxSeqLen, int nVisualTokens) throws IOException {
+        Path file = folder.resolve("captions.json");
+        if (!Files.isRegularFile(file)) {
+            return List.of();
+        }
+        JsonElement c = json(file).get("captions");
+        if (c == null || !c.isJsonObject()) {
+            throw new IllegalArgumentException(file + " has no \"captions\" object");
+        }
+        JsonObject captions = c.getAsJsonObject();
+        PromptEncoder encoder = new PromptEncoder(tokenizer, PromptFormat.QCM, maxSeqLen, nVisualTokens, 64);
+        List<String> pids = pids(split, limit);
+        int n = pids.size();
+        List<TuningExample> out = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            String pid = pids.get(i);
+            String image = string(problem(pid), "image");
+            JsonElement caption = captions.get(pid);
+            if (image == null || image.isBlank() || caption == null || caption.isJsonNull()) {
+                continue;
+            }
+            out.add(row(encoder, pid, "Describe the picture.", "", List.of(), picture(split, pid, image, images), i,
+                    tokenizer.encode(caption.getAsString(), false), "CAP", "-"));
+        }
+        return out;
+    }
+
+    /**
+     * Dense option-reading rows: a problem's choices in a fresh order, and as the target every option named with its
+     * letter in another random order ({@code lamp is B. hammer is A.}): one row teaches the binding of each option
+     * to its letter, where an option-reading row teaches one. Category {@code BIND}.
+     */
+    public List<TuningExample> denseBinding(String split, int limit, LlamaTokenizer tokenizer, int maxSeqLen, int nVisualTokens,
+            long seed) throws IOException {
+        PromptEncoder encoder = new PromptEncoder(tokenizer, PromptFormat.QCM, maxSeqLen, nVisualTokens, 64);
+        java.util.Random random = new java.util.Random(seed);
+        List<String> pids = pids(split, limit);
+        int n = pids.size();
+        List<TuningExample> out = new ArrayList<>(n);
+        for (int i = 0; i < n; i++) {
+            List<String> options = new ArrayList<>(choices(problem(pids.get(i))));
+            java.util.Collections.shuffle(options, random);
+            List<Integer> asked = new ArrayList<>();
+            for (int j = 0; j < options.size(); j++) {
+                asked.add(j);
+            }
+            java.util.Collections.shuffle(asked, random);
+            StringBuilder target = new StringBuilder();
+            for (int j : asked) {
+                target.append(target.length() == 0 ? "" : " ").append(options.get(j)).append(" is ").append((char) ('A' + j)).append('.');
+            }
+            out.add(row(encoder, pids.get(i), "Which letter does each option have?", "", options, null, i,
+                    tokenizer.encode(target.toString(), false), "BIND", "-"));
+        }
+        return out;
+    }
+
+    /** The first {@code limit} pids of a split (all when {@code limit} ≤ 0). */
+    private List<String> pids(String split, int limit) {
+        List<String> pids = pids(split);
+        return limit > 0 && limit < pids.size() ? pids.subList(0, limit) : pids;
+    }
+
+    /** One encoded row with its target + EOS; a prompt the encoder refuses names its problem. */
+    private static TuningExample row(PromptEncoder encoder, String pid, String question, String hint, List<String> options,
+            float[] pixels, long key, long[] target, String category, String answer) throws IOException {
+        try {
+            PromptEncoder.Encoded enc = encoder.encode(question, hint, options, pixels, key);
+            return new TuningExample(new ScoredRow(enc.sequence(), withEos(target)), category, answer, Math.max(1, options.size()));
+        } catch (PromptEncoder.RejectedPrompt e) {
+            throw new IOException("problem " + pid + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** A problem's picture through the model's preprocessing; an undecodable file names its problem and path. */
+    private float[] picture(String split, String pid, String image, ImagePreprocessor images) throws IOException {
+        Path file = folder.resolve("images").resolve(split).resolve(pid).resolve(image);
+        try {
+            return images.pixels(Files.readAllBytes(file));
+        } catch (ImageDecodeException e) {
+            throw new IOException("problem " + pid + ": " + file + ": " + e.getMessage(), e);
+        }
+    }
+
+    private static long[] withEos(long[] ids) {
+        long[] out = java.util.Arrays.copyOf(ids, ids.length + 1);
+        out[ids.length] = GenerationConfig.LLAMA_EOS;
         return out;
     }
 

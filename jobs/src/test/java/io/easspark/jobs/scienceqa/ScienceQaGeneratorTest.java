@@ -154,6 +154,38 @@ class ScienceQaGeneratorTest {
         assertThat(checked).isGreaterThan(150);
     }
 
+    @Test
+    void captionsDescribeEachPictureInReadingOrder() throws IOException {
+        // 64 px: cells of 21 px; sizes under 10 px are "small", over 16 px "large", between them unnamed
+        Scene scene = new Scene(64, java.awt.Color.WHITE, List.of(
+                new Scene.Shape(2, 0, 50, 55, 8),    // red triangle, bottom right, small
+                new Scene.Shape(0, 5, 32, 32, 18),   // orange circle, centre, large
+                new Scene.Shape(1, 2, 5, 10, 12)),   // blue square, top left
+                1L);
+        assertThat(scene.caption()).isEqualTo(
+                "A blue square at the top left. A large orange circle at the centre. A small red triangle at the bottom right.");
+
+        JsonObject captions = JsonParser.parseString(Files.readString(a.resolve("captions.json"))).getAsJsonObject()
+                .getAsJsonObject("captions");
+        int images = 0;
+        for (Map.Entry<String, JsonElement> e : problems.entrySet()) {
+            boolean hasImage = !e.getValue().getAsJsonObject().get("image").isJsonNull();
+            assertThat(captions.has(e.getKey())).as(e.getKey()).isEqualTo(hasImage);
+            images += hasImage ? 1 : 0;
+        }
+        assertThat(images).isGreaterThan(100);
+        // a colour question's answer is in its picture's caption, next to the shape asked about
+        for (Map.Entry<String, JsonElement> e : problems.entrySet()) {
+            JsonObject p = e.getValue().getAsJsonObject();
+            String q = p.get("question").getAsString();
+            if (q.startsWith("What color is the ")) {
+                String shape = q.substring("What color is the ".length(), q.length() - 1);
+                String right = p.getAsJsonArray("choices").get(p.get("answer").getAsInt()).getAsString();
+                assertThat(captions.get(e.getKey()).getAsString()).contains(right + " " + shape + " at");
+            }
+        }
+    }
+
     private static Map<String, byte[]> files(Path root) throws IOException {
         Map<String, byte[]> out = new TreeMap<>();
         try (Stream<Path> s = Files.walk(root)) {
