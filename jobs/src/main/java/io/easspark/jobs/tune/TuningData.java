@@ -123,8 +123,7 @@ public final class TuningData {
         int n = pids.size();
         List<TuningExample> out = new ArrayList<>(n);
         for (int i = 0; i < n; i++) {
-            List<String> options = new ArrayList<>(choices(problem(pids.get(i))));
-            java.util.Collections.shuffle(options, random);
+            List<String> options = shuffledChoices(pids.get(i), random);
             int pick = random.nextInt(options.size());
             String letter = String.valueOf((char) ('A' + pick));
             out.add(row(encoder, pids.get(i), "Which option is " + options.get(pick) + "?", "", options, null, i,
@@ -181,8 +180,7 @@ public final class TuningData {
         int n = pids.size();
         List<TuningExample> out = new ArrayList<>(n);
         for (int i = 0; i < n; i++) {
-            List<String> options = new ArrayList<>(choices(problem(pids.get(i))));
-            java.util.Collections.shuffle(options, random);
+            List<String> options = shuffledChoices(pids.get(i), random);
             List<Integer> asked = new ArrayList<>();
             for (int j = 0; j < options.size(); j++) {
                 asked.add(j);
@@ -196,6 +194,13 @@ public final class TuningData {
                     tokenizer.encode(target.toString(), false), "BIND", "-"));
         }
         return out;
+    }
+
+    /** A problem's choices in a fresh random order. */
+    private List<String> shuffledChoices(String pid, java.util.Random random) {
+        List<String> options = new ArrayList<>(choices(problem(pid)));
+        java.util.Collections.shuffle(options, random);
+        return options;
     }
 
     /** The first {@code limit} pids of a split (all when {@code limit} ≤ 0). */
