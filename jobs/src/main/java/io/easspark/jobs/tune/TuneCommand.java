@@ -109,6 +109,9 @@ public final class TuneCommand implements Callable<Integer> {
         if (k < 0 || k > config.text().nLayers()) {
             throw new IllegalArgumentException("--skip must be in 0.." + config.text().nLayers() + ": " + k);
         }
+        if (orders < 1) {
+            throw new IllegalArgumentException("--orders must be >= 1 (1 = each problem as written): " + orders);
+        }
         if (!Files.isRegularFile(data.resolve("problems.json")) || !Files.isRegularFile(data.resolve("pid_splits.json"))) {
             throw new IllegalArgumentException("--data " + data + " is not in ScienceQA's layout (problems.json, pid_splits.json);"
                     + " eas gen-scienceqa --output " + data + " writes one");

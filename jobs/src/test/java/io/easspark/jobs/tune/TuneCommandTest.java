@@ -74,6 +74,17 @@ class TuneCommandTest {
     }
 
     @Test
+    void refusesAnOrderCountBelowOneBeforeWritingAnything() throws Exception {
+        Path data = tmp.resolve("sqa0");
+        assertThat(CliRun.of("gen-scienceqa", "--output", data.toString(), "--seed", "3", "--train", "8", "--val", "4", "--test", "4").exit())
+                .isZero();
+        CliRun r = CliRun.of("tune", "--data", data.toString(), "--output", tmp.resolve("o").toString(), "--orders", "0");
+        assertThat(r.exit()).isEqualTo(2);
+        assertThat(r.err()).contains("--orders must be >= 1");
+        assertThat(tmp.resolve("o")).doesNotExist();
+    }
+
+    @Test
     void refusesAFolderThatIsNotScienceQa() {
         CliRun r = CliRun.of("tune", "--data", tmp.toString(), "--output", tmp.resolve("o").toString());
         assertThat(r.exit()).isEqualTo(2);
