@@ -57,7 +57,7 @@ class OneModelPerExecutorIT {
     void startCluster() throws IOException {
         demo = tmp.resolve("demo");
         StringWriter err = new StringWriter();
-        int exit = EasCli.run(new PrintWriter(new StringWriter()), new PrintWriter(err), "demo", "--output", demo.toString(),
+        int exit = EasCli.run(new PrintWriter(new StringWriter()), new PrintWriter(err), "demo", "--weights", "random", "--output", demo.toString(),
                 "--rows", String.valueOf(ROWS));
         assertThat(exit).as(err.toString()).isZero();
         input = split(demo.resolve("data/questions.jsonl"), tmp.resolve("questions"), INPUT_FILES);

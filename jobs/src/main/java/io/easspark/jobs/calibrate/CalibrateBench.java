@@ -98,7 +98,7 @@ public final class CalibrateBench implements Callable<Integer> {
     private CalibrateJob.Options options(Path demo, Path model, int partitions, int rlRounds, Path out) {
         InferOptions in = InferOptions.builder(demo.resolve("data/questions.jsonl").toString(), model.toUri().toString(), out.toString())
                 .imageRoot(demo.resolve("data").toString()).batchSize(8).device("cpu").partitions(partitions).build(LocalSpark.hadoopConf());
-        return new CalibrateJob.Options(in, "answer", "rl", 2, 2, rlRounds, 3, 2.0, 1, out);
+        return new CalibrateJob.Options(in, "answer", null, "rl", 2, 2, rlRounds, 3, 2.0, 1, out);
     }
 
     private String markdown(List<Run> runs) {

@@ -38,6 +38,9 @@ public final class CalibrateCommand implements Callable<Integer> {
     @Option(names = "--answer-col", defaultValue = "answer", description = {"the gold option letter (default: ${DEFAULT-VALUE});",
         "METER: the annotators' answers (an array: VQAv2 soft targets) or one answer/label (default: answers, label or answer, the first present)"})
     String answerCol;
+    @Option(names = "--solution-col", description = {"score '<solution> The answer is X.' with the solution from this column"
+        + " (a model tuned with eas tune --target EA writes its solution first); default: 'The answer is X.' alone"})
+    String solutionCol;
     @Option(names = "--label-col", description = "METER: a single gold value per row (NLVR2's true/false, or one VQA answer)")
     String labelCol;
     @Option(names = "--task", description = "METER: vqa, nlvr2 or auto: a row with a value in --image2-col is nlvr2 (default: auto)")
@@ -76,7 +79,7 @@ public final class CalibrateCommand implements Callable<Integer> {
     boolean overwrite;
 
     /** LaVIN's settings: meaningless for METER, whose gate update has no step size (DESIGN-METER.md §8.6). */
-    static final List<String> LAVIN_ONLY = List.of("--lr", "--prompt-format", "--batch-size", "--context-col", "--options-col",
+    static final List<String> LAVIN_ONLY = List.of("--lr", "--solution-col", "--prompt-format", "--batch-size", "--context-col", "--options-col",
             "--options-delimiter");
     static final List<String> METER_ONLY = List.of("--label-col", "--task", "--image2-col", "--index-mapping", "--max-batch-tokens");
 
@@ -89,7 +92,7 @@ public final class CalibrateCommand implements Callable<Integer> {
         refuse(spec.commandLine().getParseResult(), METER_ONLY, "a LaVIN", "it is a METER setting");
         // flags, model directory and settings checked before Spark starts
         CalibrateJob.Options o = new CalibrateJob.Options(in.builder(model, output.toString()).batchSize(batchSize)
-                .promptFormat(promptFormat).device(device).build(conf), answerCol, strategy, k, maxK, rounds,
+                .promptFormat(promptFormat).device(device).build(conf), answerCol, solutionCol, strategy, k, maxK, rounds,
                 plansPerRound, lr, seed, output);
         o.check();
         OutputGuard.prepareLocal(output, overwrite, "calibrate", List.of(new OutputGuard.Read("--input", in.input()),

@@ -46,8 +46,9 @@ public final class CalibrateJob {
      * @param maxK the curve covers k = 0..maxK (at least k)
      * @param rounds policy-gradient rounds (rl only)
      */
-    public record Options(InferOptions infer, String answerCol, String strategy, int k, int maxK, int rounds, int plansPerRound,
-                          double lr, long seed, Path output) {
+    /** @param solutionCol null: score {@code The answer is X.}; else {@code <solution> The answer is X.} from that column */
+    public record Options(InferOptions infer, String answerCol, String solutionCol, String strategy, int k, int maxK, int rounds,
+                          int plansPerRound, double lr, long seed, Path output) {
 
         /** Checks what needs no Spark: k against the model's layers (known from the request's plan), the strategy. */
         public void check() {
@@ -86,7 +87,11 @@ public final class CalibrateJob {
         if (!Arrays.asList(raw.columns()).contains(o.answerCol())) {
             throw new IllegalArgumentException("--answer-col " + o.answerCol() + ": no such column; the input has " + Arrays.toString(raw.columns()));
         }
-        Dataset<Row> validation = InferJob.canonical(raw, o.infer(), o.answerCol());
+        if (o.solutionCol() != null && !Arrays.asList(raw.columns()).contains(o.solutionCol())) {
+            throw new IllegalArgumentException("--solution-col " + o.solutionCol() + ": no such column; the input has " + Arrays.toString(raw.columns()));
+        }
+        Dataset<Row> validation = o.solutionCol() == null || o.solutionCol().equals(o.answerCol())
+                ? InferJob.canonical(raw, o.infer(), o.answerCol()) : InferJob.canonical(raw, o.infer(), o.answerCol(), o.solutionCol());
         if (o.infer().partitions() > 0) {
             validation = validation.repartition(o.infer().partitions());
         }
@@ -98,7 +103,7 @@ public final class CalibrateJob {
 
         Map<String, String> hadoop = new HashMap<>();
         hconf.forEach(e -> hadoop.put(e.getKey(), e.getValue()));
-        SparkPlanEvaluator eval = new SparkPlanEvaluator(validation, plans -> new PlanLossPartition(o.infer(), hadoop, plans, o.answerCol()), out);
+        SparkPlanEvaluator eval = new SparkPlanEvaluator(validation, plans -> new PlanLossPartition(o.infer(), hadoop, plans, o.answerCol(), o.solutionCol()), out);
         try {
             SearchResult search = switch (o.strategy()) {
                 case "rl" -> new PolicyGradientSearch(layers, o.k(), o.plansPerRound(), o.lr(), o.seed()).run(eval, o.rounds());

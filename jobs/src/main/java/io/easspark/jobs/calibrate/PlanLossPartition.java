@@ -40,17 +40,29 @@ final class PlanLossPartition implements MapPartitionsFunction<Row, Row>, Serial
     /** Parsed on the driver: tasks never parse a plan. */
     private final List<SkipPlan> plans;
     private final String goldCol;
+    /** The solution column for the explanation-first target, or null for LaVIN's letter-first one. */
+    private final String solutionCol;
 
-    PlanLossPartition(InferOptions o, Map<String, String> hadoopConf, List<SkipPlan> plans, String goldCol) {
+    PlanLossPartition(InferOptions o, Map<String, String> hadoopConf, List<SkipPlan> plans, String goldCol, String solutionCol) {
         this.o = o;
         this.hadoopConf = hadoopConf;
         this.plans = plans;
         this.goldCol = goldCol;
+        this.solutionCol = solutionCol;
     }
 
     /** LaVIN's ScienceQA training target for an option letter, ended by EOS as the model learnt to stop. */
     static long[] target(LlamaTokenizer tokenizer, String gold) {
-        long[] text = tokenizer.encode("The answer is " + gold + ".", false);
+        return target(tokenizer, gold, null);
+    }
+
+    /**
+     * The target scored: {@code The answer is X.} + EOS, or with a solution {@code <solution> The answer is X.} + EOS
+     * (what a model tuned with {@code eas tune --target EA} writes).
+     */
+    static long[] target(LlamaTokenizer tokenizer, String gold, String solution) {
+        String answer = "The answer is " + gold + ".";
+        long[] text = tokenizer.encode(solution == null ? answer : solution.strip() + " " + answer, false);
         long[] ids = Arrays.copyOf(text, text.length + 1);
         ids[text.length] = LlamaTokenizer.EOS;
         return ids;
@@ -77,9 +89,11 @@ final class PlanLossPartition implements MapPartitionsFunction<Row, Row>, Serial
                 Row r = input.next();
                 String gold = r.getAs(goldCol);
                 RowEncoder.Checked c = encoder.check(AnswerPartition.question(r, images));
-                if (c.encoded() != null && gold != null && !gold.isBlank()) {
+                String solution = solutionCol == null ? null : r.getAs(solutionCol);
+                boolean hasSolution = solutionCol == null || solution != null && !solution.isBlank();
+                if (c.encoded() != null && gold != null && !gold.isBlank() && hasSolution) {
                     ids.add(c.encoded().row().id());
-                    rows.add(new ScoredRow(c.encoded().encoded().sequence(), target(tokenizer, gold.strip().toUpperCase(java.util.Locale.ROOT))));
+                    rows.add(new ScoredRow(c.encoded().encoded().sequence(), target(tokenizer, gold.strip().toUpperCase(java.util.Locale.ROOT), solution)));
                 }
             }
             for (int p = 0; p < plans.size(); p++) {

@@ -29,8 +29,9 @@ import picocli.CommandLine.Spec;
  * purpose (a missing image, an empty question) so the job shows its statuses.
  */
 @Command(name = "demo", mixinStandardHelpOptions = true,
-        description = {"Write the demo model (random weights: its answers are meaningless until a real checkpoint is converted)",
-            "and a sample dataset of generated image-question rows (JSONL + PNG files)."})
+        description = {"Write the demo model and a sample dataset (JSONL + PNG files). By default the EAS-tuned model shipped with",
+            "the jar and the 1,000 held-out test problems of the generated ScienceQA-style benchmark it was tuned on;",
+            "--weights random writes a model with seeded random weights and simple shape questions instead."})
 public final class DemoCommand implements Callable<Integer> {
 
     private static final String[] COLOR_NAMES = {"red", "green", "blue", "yellow", "purple", "orange"};
@@ -47,10 +48,15 @@ public final class DemoCommand implements Callable<Integer> {
     Path output;
     @Option(names = "--overwrite", description = "replace an existing --output, if it is empty or a finished demo output")
     boolean overwrite;
-    @Option(names = "--rows", defaultValue = "240", description = "dataset rows (default: ${DEFAULT-VALUE})")
+    @Option(names = "--rows", defaultValue = "240",
+            description = "dataset rows (default: all 1000 test problems with the tuned model, ${DEFAULT-VALUE} with random weights)")
     int rows;
-    @Option(names = "--seed", defaultValue = "7", description = "seed for weights and data (default: ${DEFAULT-VALUE})")
+    @Option(names = "--seed", defaultValue = "7", description = "random weights: seed for weights and data (default: ${DEFAULT-VALUE})")
     long seed;
+    @Option(names = "--weights", defaultValue = "tuned", paramLabel = "tuned|random",
+            description = "lavin: tuned = the EAS-tuned model shipped with the jar (docs/TUNING.md); random = seeded random weights"
+                    + " (tests and benchmarks) (default: ${DEFAULT-VALUE})")
+    String weights;
     @Option(names = "--family", defaultValue = "lavin", paramLabel = "lavin|meter",
             description = "lavin: a LaVIN-EAS model and multiple-choice questions; meter: a METER-EAS model, VQA rows"
                     + " (data/vqa.jsonl) and NLVR2 rows with two images (data/nlvr2.jsonl) (default: ${DEFAULT-VALUE})")
@@ -62,6 +68,16 @@ public final class DemoCommand implements Callable<Integer> {
         if (ModelFamily.ofFlag(family) == ModelFamily.METER) {
             int meterRows = spec.commandLine().getParseResult().hasMatchedOption("--rows") ? rows : MeterDemo.DEFAULT_ROWS;
             return MeterDemo.run(output, overwrite, meterRows, seed, out);
+        }
+        boolean rowsGiven = spec.commandLine().getParseResult().hasMatchedOption("--rows");
+        switch (weights) {
+            case "tuned" -> {
+                return TunedDemo.run(output, overwrite, rowsGiven ? rows : TunedDemo.BENCHMARK.test(), out);
+            }
+            case "random" -> {
+                // below
+            }
+            default -> throw new IllegalArgumentException("--weights must be tuned or random: " + weights);
         }
         if (rows < 3) {
             throw new IllegalArgumentException("--rows must be >= 3: " + rows);

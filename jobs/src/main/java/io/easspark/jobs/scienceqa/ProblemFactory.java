@@ -10,6 +10,9 @@ import java.util.SplittableRandom;
  * position, size), TXT questions need the hint (a fact stated among distractor facts, or a comparison of stated
  * numbers), NO questions need a fixed table of facts ({@link FactTables}) that recurs across every split. The right
  * choice sits at a uniformly drawn position among 2-5 choices, so each letter is equally likely for a given count.
+ * Every solution is one sentence that ends with the right choice's words ("The capital of Alaska is Juneau."): a
+ * model trained to write the solution before the letter ({@code eas tune --target EA}) then finds the letter of what it
+ * wrote last.
  */
 final class ProblemFactory {
 
@@ -95,7 +98,7 @@ final class ProblemFactory {
         String name = Scene.SHAPE_NAMES.get(shape);
         Choices c = choices(r, String.valueOf(many), List.of("1", "2", "3", "4", "5"), 2 + r.nextInt(4));
         return imageProblem("How many " + name + "s are in the picture?", c, scene(r, objects), grade, "Count objects",
-                "There " + (many == 1 ? "is 1 " + name : "are " + many + " " + name + "s") + " in the picture.");
+                "The number of " + name + "s in the picture is " + many + ".");
     }
 
     private Problem position(SplittableRandom r, int grade) {
@@ -117,7 +120,7 @@ final class ProblemFactory {
         Choices c = choices(r, DIRECTIONS.get(dir), DIRECTIONS, 2 + r.nextInt(3));
         String q = "Where is the " + objects.get(0).name() + " compared with the " + objects.get(1).name() + "?";
         return imageProblem(q, c, scene(r, objects), grade, "Describe positions",
-                "The " + objects.get(0).name() + " is " + positionPhrase(dir) + " the " + objects.get(1).name() + ".");
+                "Compared with the " + objects.get(1).name() + ", the " + objects.get(0).name() + " is " + positionPhrase(dir) + ".");
     }
 
     private Problem size(SplittableRandom r, int grade) {
@@ -136,17 +139,18 @@ final class ProblemFactory {
         String right = "the " + (askLarger ? larger : smaller);
         Choices c = choices(r, right, List.of("the " + larger, "the " + smaller), 2);
         return imageProblem("Which object is " + (askLarger ? "larger" : "smaller") + "?", c, scene(r, objects), grade,
-                "Compare sizes", "The " + larger + " is larger than the " + smaller + ".");
+                "Compare sizes", "The " + (askLarger ? "larger" : "smaller") + " object is " + right + ".");
     }
 
     private static Scene.Shape resized(Scene.Shape s, int size) {
         return new Scene.Shape(s.shape(), s.color(), s.x(), s.y(), size);
     }
 
+    /** The direction as a solution ends with it, the choice's own word last ("to the left", "above"). */
     private static String positionPhrase(int dir) {
         return switch (dir) {
-            case 0 -> "to the left of";
-            case 1 -> "to the right of";
+            case 0 -> "to the left";
+            case 1 -> "to the right";
             case 2 -> "above";
             default -> "below";
         };
@@ -258,7 +262,7 @@ final class ProblemFactory {
         return new Problem("TXT", "Which object is " + (heavy ? "heaviest" : "lightest") + "?", c.choices(), c.answer(),
                 hint.toString(), null, "grade" + grade, "natural science", "physics", "Compare masses", "compare-mass",
                 "Mass is how much matter an object has; compare the numbers in the hint.",
-                capitalize(right) + " is " + (heavy ? "heaviest" : "lightest") + ".");
+                "The " + (heavy ? "heaviest" : "lightest") + " object is " + right + ".");
     }
 
     // ---- NO ----
@@ -296,7 +300,7 @@ final class ProblemFactory {
                 Choices c = choices(r, f[1], pool, 2 + r.nextInt(4));
                 yield new Problem("NO", "What is the capital of " + f[0] + "?", c.choices(), c.answer(), "", null,
                         "grade" + grade, "social science", "geography", "State capitals", "state-capitals",
-                        "A capital is the city where a state's government meets.", f[1] + " is the capital of " + f[0] + ".");
+                        "A capital is the city where a state's government meets.", "The capital of " + f[0] + " is " + f[1] + ".");
             }
         };
     }
@@ -351,9 +355,5 @@ final class ProblemFactory {
             list.set(i, list.get(j));
             list.set(j, t);
         }
-    }
-
-    private static String capitalize(String s) {
-        return Character.toUpperCase(s.charAt(0)) + s.substring(1);
     }
 }

@@ -35,7 +35,12 @@ final class PlanTable {
     static List<Line> measure(LavinConfig config, WeightSource weights, LlamaTokenizer tokenizer, List<SkipPlan> plans,
             List<TuningExample> rows, int batchSize) {
         List<Line> out = new ArrayList<>();
-        GenerationConfig greedy = GenerationConfig.greedy(16);
+        // room for the longest target (an explanation-first target runs to ~20 tokens) and a few more
+        int longest = 0;
+        for (TuningExample e : rows) {
+            longest = Math.max(longest, e.row().answerIds().length);
+        }
+        GenerationConfig greedy = GenerationConfig.greedy(Math.max(16, longest + 4));
         try (LavinModel base = LavinModel.load(config, weights, SkipPlan.none(config.text().nLayers()), ReparamMode.LOWRANK, Device.cpu())) {
             // one untimed pass: the first batches pay libtorch's warm-up
             run(new BatchGenerator(base), rows.subList(0, Math.min(rows.size(), 2 * batchSize)), batchSize, greedy, tokenizer);

@@ -63,7 +63,7 @@ public final class TuneCommand implements Callable<Integer> {
     int k;
     @Option(names = "--batch", defaultValue = "32", description = "training rows per step (default: ${DEFAULT-VALUE})")
     int batch;
-    @Option(names = "--base-steps", defaultValue = "6000", description = "stage 1 steps (default: ${DEFAULT-VALUE})")
+    @Option(names = "--base-steps", defaultValue = "4000", description = "stage 1 steps (default: ${DEFAULT-VALUE})")
     int baseSteps;
     @Option(names = "--binding-steps", defaultValue = "1000",
             description = "stage 1a steps on option-reading rows alone, before the task (default: ${DEFAULT-VALUE}; 0 skips it; docs/TUNING.md)")
@@ -88,24 +88,39 @@ public final class TuneCommand implements Callable<Integer> {
     @Option(names = "--option-reading", negatable = true, defaultValue = "true", fallbackValue = "true",
             description = "stage 1 also trains on option-reading rows made from the train split (default: ${DEFAULT-VALUE}; docs/TUNING.md)")
     boolean optionReading;
-    @Option(names = "--captions", negatable = true, defaultValue = "false", fallbackValue = "true",
+    @Option(names = "--captions", negatable = true, defaultValue = "true", fallbackValue = "true",
             description = "stage 1 also trains on the pictures' captions (captions.json), the stand-in for CLIP's pre-training (default: ${DEFAULT-VALUE})")
     boolean captions;
+    @Option(names = "--binding-captions", negatable = true, defaultValue = "false", fallbackValue = "true",
+            description = "with --captions, stage 1a trains on them too; --no-binding-captions keeps stage 1a on option reading"
+                    + " alone, where it forms fastest (default: ${DEFAULT-VALUE}; docs/TUNING.md)")
+    boolean bindingCaptions;
     @Option(names = "--dense-binding", negatable = true, defaultValue = "false", fallbackValue = "true",
             description = "stage 1a also trains on rows naming every option's letter (default: ${DEFAULT-VALUE})")
     boolean denseBinding;
+    @Option(names = "--task-binding", negatable = true, defaultValue = "true", fallbackValue = "true",
+            description = "stage 1b also trains on the rows naming every option's letter (BIND), beside the task (default: ${DEFAULT-VALUE})")
+    boolean taskBinding;
     @Option(names = "--orders", defaultValue = "1",
             description = "stage 1 trains on each problem in this many option orders (default: ${DEFAULT-VALUE})")
     int orders;
-    @Option(names = "--eval-every", defaultValue = "100", description = "steps between validation evaluations (default: ${DEFAULT-VALUE})")
+    @Option(names = "--heads", defaultValue = "8", description = "decoder attention heads (dim 128 split among them) (default: ${DEFAULT-VALUE})")
+    int heads;
+    @Option(names = "--rope-theta", defaultValue = "10000", description = "decoder RoPE base (default: ${DEFAULT-VALUE}, LLaMA's)")
+    double ropeTheta;
+    @Option(names = "--target", defaultValue = "EA",
+            description = "what the model learns to write: A = 'The answer is X.' (LaVIN's), EA = the problem's solution, then"
+                    + " 'The answer is X.' (ScienceQA's explanation-first format; docs/TUNING.md) (default: ${DEFAULT-VALUE})")
+    AnswerTarget target;
+    @Option(names = "--eval-every", defaultValue = "500", description = "steps between validation evaluations (default: ${DEFAULT-VALUE})")
     int evalEvery;
-    @Option(names = "--eval-rows", defaultValue = "256", description = "validation rows per evaluation (default: ${DEFAULT-VALUE})")
+    @Option(names = "--eval-rows", defaultValue = "512", description = "validation rows per evaluation (default: ${DEFAULT-VALUE})")
     int evalRows;
 
     @Override
     public Integer call() throws Exception {
         PrintWriter out = spec.commandLine().getOut();
-        LavinConfig config = config("");
+        LavinConfig config = config("", heads, ropeTheta);
         if (k < 0 || k > config.text().nLayers()) {
             throw new IllegalArgumentException("--skip must be in 0.." + config.text().nLayers() + ": " + k);
         }
@@ -128,7 +143,7 @@ public final class TuneCommand implements Callable<Integer> {
         List<TuningExample> baseVal = null;
         List<TuningExample> binding = new ArrayList<>();
         try (LlamaTokenizer tok = LlamaTokenizer.load(new ByteArrayInputStream(tokenizerBytes), "scienceqa tokenizer")) {
-            TuningData d = TuningData.open(data);
+            TuningData d = TuningData.open(data, target);
             ImagePreprocessor pre = ImagePreprocessor.forConfig(config.vision());
             int seq = config.text().maxSeqLen();
             train = d.examples("train", trainRows, tok, pre, seq, config.nVisualTokens());
@@ -136,13 +151,16 @@ public final class TuneCommand implements Callable<Integer> {
             val = d.examples("val", 0, tok, pre, seq, config.nVisualTokens());
             test = d.examples("test", 0, tok, pre, seq, config.nVisualTokens());
             List<TuningExample> captionTrain = captions ? d.captionRows("train", trainRows, tok, pre, seq, config.nVisualTokens()) : List.of();
-            if (optionReading || captions) {
+            if (optionReading || captions || taskBinding) {
                 List<TuningExample> mixed = new ArrayList<>(trainOrders);
                 // stage 1's validation also shows whether option reading (OPT) and captioning (CAP) are learnt
                 baseVal = new ArrayList<>(val.subList(0, Math.min(val.size(), evalRows * (captions ? 1 : 3) / (captions ? 2 : 4))));
                 if (optionReading) {
                     mixed.addAll(d.optionReading("train", trainRows, tok, seq, config.nVisualTokens(), seed));
                     baseVal.addAll(d.optionReading("val", evalRows / 4, tok, seq, config.nVisualTokens(), seed + 1));
+                }
+                if (taskBinding) {
+                    mixed.addAll(d.denseBinding("train", trainRows, tok, seq, config.nVisualTokens(), seed + 400));
                 }
                 if (captions) {
                     mixed.addAll(captionTrain);
@@ -162,7 +180,7 @@ public final class TuneCommand implements Callable<Integer> {
                         binding.addAll(d.denseBinding("train", trainRows, tok, seq, config.nVisualTokens(), seed + 200 + r));
                     }
                 }
-                for (int r = 0; r < 3; r++) {
+                for (int r = 0; r < (bindingCaptions ? 3 : 0); r++) {
                     binding.addAll(captionTrain); // a picture's description is the same each time, unlike reshuffled options
                 }
             }
@@ -205,8 +223,9 @@ public final class TuneCommand implements Callable<Integer> {
                 values = TunedModel.roundedToHalf(w.values());
             }
         }
-        LavinConfig tuned = config(search.plan().toString());
-        String command = "eas tune " + String.join(" ", spec.commandLine().getParseResult().originalArgs());
+        LavinConfig tuned = config(search.plan().toString(), heads, ropeTheta);
+        // originalArgs holds the whole command line, the subcommand's name included
+        String command = "eas " + String.join(" ", spec.commandLine().getParseResult().originalArgs());
         TunedModel.write(output.resolve("model"), tuned, values, tokenizerBytes, search, command);
         out.println("tune: measuring accuracy and speed for k = 0.." + config.text().nLayers());
         out.flush();
@@ -266,7 +285,12 @@ public final class TuneCommand implements Callable<Integer> {
      * of 8 heads, FFN 256, the 1,000-piece tokenizer; a 64-pixel image tower of 4 blocks, width 96, patch 8.
      */
     public static LavinConfig config(String plan) {
-        LlamaConfig text = new LlamaConfig(128, 6, 8, 256, 1000, 1e-6, 10000.0, 256);
+        return config(plan, 8, 10000.0);
+    }
+
+    /** The demo's shape with another head count (dim 128 split into {@code heads}) and RoPE base. */
+    public static LavinConfig config(String plan, int heads, double ropeTheta) {
+        LlamaConfig text = new LlamaConfig(128, 6, heads, 256, 1000, 1e-6, ropeTheta, 256);
         VisionConfig vision = new VisionConfig(64, 8, 96, 4, 4, 1e-5, 8, 2, 1.0, 10.0, 1, 64,
                 VisionConfig.IMAGENET_MEAN, VisionConfig.IMAGENET_STD);
         return new LavinConfig(text, AdapterConfig.lavinEas(), vision, vision.taps(), plan, "lowrank");

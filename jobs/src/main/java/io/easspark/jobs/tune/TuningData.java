@@ -28,21 +28,25 @@ import java.util.List;
  */
 public final class TuningData {
 
-    /** LaVIN's answer prefix; the rest of DESIGN.md §1.2's target (BECAUSE: lecture, solution) is left out, see docs/TUNING.md. */
-    static final String TARGET = "The answer is %s.";
-
     private final Path folder;
     private final JsonObject problems;
     private final JsonObject splits;
+    private final AnswerTarget target;
 
-    private TuningData(Path folder, JsonObject problems, JsonObject splits) {
+    private TuningData(Path folder, JsonObject problems, JsonObject splits, AnswerTarget target) {
         this.folder = folder;
         this.problems = problems;
         this.splits = splits;
+        this.target = target;
     }
 
+    /** The folder's problems with LaVIN's target, {@code The answer is X.}. */
     public static TuningData open(Path folder) throws IOException {
-        return new TuningData(folder, json(folder.resolve("problems.json")), json(folder.resolve("pid_splits.json")));
+        return open(folder, AnswerTarget.A);
+    }
+
+    public static TuningData open(Path folder, AnswerTarget target) throws IOException {
+        return new TuningData(folder, json(folder.resolve("problems.json")), json(folder.resolve("pid_splits.json")), target);
     }
 
     /** The pids of a split, in file order. */
@@ -81,7 +85,7 @@ public final class TuningData {
         if (orders < 1) {
             throw new IllegalArgumentException("orders must be >= 1: " + orders);
         }
-        PromptEncoder encoder = new PromptEncoder(tokenizer, PromptFormat.QCM, maxSeqLen, nVisualTokens, 16);
+        PromptEncoder encoder = new PromptEncoder(tokenizer, PromptFormat.QCM, maxSeqLen, nVisualTokens, target.reserve());
         java.util.Random random = new java.util.Random(seed);
         List<String> pids = pids(split, limit);
         int n = pids.size();
@@ -102,7 +106,7 @@ public final class TuningData {
                 }
                 String letter = String.valueOf((char) ('A' + choices.indexOf(right)));
                 out.add(row(encoder, pid, string(p, "question"), hint, choices, pixels, i,
-                        tokenizer.encode(String.format(TARGET, letter), false), category, letter));
+                        tokenizer.encode(targetText(pid, p, letter), false), category, letter));
             }
         }
         return out;
@@ -117,7 +121,7 @@ public final class TuningData {
      */
     public List<TuningExample> optionReading(String split, int limit, LlamaTokenizer tokenizer, int maxSeqLen, int nVisualTokens,
             long seed) throws IOException {
-        PromptEncoder encoder = new PromptEncoder(tokenizer, PromptFormat.QCM, maxSeqLen, nVisualTokens, 16);
+        PromptEncoder encoder = new PromptEncoder(tokenizer, PromptFormat.QCM, maxSeqLen, nVisualTokens, target.reserve());
         java.util.Random random = new java.util.Random(seed);
         List<String> pids = pids(split, limit);
         int n = pids.size();
@@ -127,7 +131,7 @@ public final class TuningData {
             int pick = random.nextInt(options.size());
             String letter = String.valueOf((char) ('A' + pick));
             out.add(row(encoder, pids.get(i), "Which option is " + options.get(pick) + "?", "", options, null, i,
-                    tokenizer.encode(String.format(TARGET, letter), false), "OPT", letter));
+                    tokenizer.encode(target.option(options.get(pick), letter), false), "OPT", letter));
         }
         return out;
     }
@@ -244,8 +248,17 @@ public final class TuningData {
         return e.getAsJsonObject();
     }
 
-    private static String target(JsonObject p) {
-        return String.format(TARGET, (char) ('A' + answer(p)));
+    private String target(JsonObject p) {
+        return targetText(null, p, String.valueOf((char) ('A' + answer(p))));
+    }
+
+    /** This data's target for a problem and letter; a problem the target cannot be made for is named. */
+    private String targetText(String pid, JsonObject p, String letter) {
+        try {
+            return target.text(string(p, "solution"), letter);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("problems.json: problem " + (pid != null ? pid : string(p, "question")) + ": " + e.getMessage(), e);
+        }
     }
 
     /** The gold answer's index, checked against the choices: a malformed problem is named, not a NullPointerException. */

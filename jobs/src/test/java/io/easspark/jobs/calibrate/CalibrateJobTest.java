@@ -32,7 +32,7 @@ class CalibrateJobTest {
         tmp = Files.createTempDirectory("calibrate");
         demo = tmp.resolve("demo");
         assertThat(EasCli.run(new PrintWriter(new StringWriter()), new PrintWriter(new StringWriter()),
-                "demo", "--output", demo.toString(), "--rows", "16")).isZero();
+                "demo", "--weights", "random", "--output", demo.toString(), "--rows", "16")).isZero();
         spark = LocalSpark.session("local[2]", "calibrate-test");
     }
 
@@ -45,7 +45,39 @@ class CalibrateJobTest {
         InferOptions in = InferOptions.builder(demo.resolve("data/questions.jsonl").toString(), demo.resolve("model").toString(), out.toString())
                 .imageRoot(demo.resolve("data").toString()).batchSize(4).device("cpu").partitions(partitions)
                 .build(spark.sparkContext().hadoopConfiguration());
-        return new CalibrateJob.Options(in, "answer", strategy, 2, 3, 4, 3, 2.0, 11, out);
+        return new CalibrateJob.Options(in, "answer", null, strategy, 2, 3, 4, 3, 2.0, 11, out);
+    }
+
+    @Test
+    void scoresTheExplanationFirstTargetFromASolutionColumn() throws Exception {
+        Path input = tmp.resolve("with-solution.jsonl");
+        StringBuilder copy = new StringBuilder();
+        for (String line : Files.readAllLines(demo.resolve("data/questions.jsonl"))) {
+            JsonObject row = JsonParser.parseString(line).getAsJsonObject();
+            row.addProperty("solution", "The picture shows one shape.");
+            copy.append(row).append('\n');
+        }
+        Files.writeString(input, copy);
+        InferOptions in = InferOptions.builder(input.toString(), demo.resolve("model").toString(), tmp.resolve("sol").toString())
+                .imageRoot(demo.resolve("data").toString()).batchSize(4).device("cpu").build(spark.sparkContext().hadoopConfiguration());
+        PrintWriter quiet = new PrintWriter(new StringWriter());
+        CalibrateJob.Result plain = CalibrateJob.run(spark, new CalibrateJob.Options(in, "answer", null, "leave-one-out", 2, 2, 4, 3, 2.0, 11,
+                tmp.resolve("sol-plain")), quiet);
+        CalibrateJob.Result ea = CalibrateJob.run(spark, new CalibrateJob.Options(in, "answer", "solution", "leave-one-out", 2, 2, 4, 3, 2.0, 11,
+                tmp.resolve("sol-ea")), quiet);
+        // the scored target is longer by the solution's tokens, so the same model and rows give another loss
+        assertThat(ea.curve().get(0).loss()).isNotCloseTo(plain.curve().get(0).loss(), within(1e-4));
+        try (io.easspark.engine.text.LlamaTokenizer tok = io.easspark.engine.text.LlamaTokenizer.load(
+                Files.newInputStream(demo.resolve("model/tokenizer.model")), "demo tokenizer")) {
+            long[] ids = PlanLossPartition.target(tok, "C", "The capital of Alaska is Juneau.");
+            assertThat(ids[ids.length - 1]).isEqualTo(io.easspark.engine.text.LlamaTokenizer.EOS);
+            assertThat(tok.decode(java.util.Arrays.copyOf(ids, ids.length - 1))).isEqualTo("The capital of Alaska is Juneau. The answer is C.");
+            long[] plainIds = PlanLossPartition.target(tok, "C");
+            assertThat(tok.decode(java.util.Arrays.copyOf(plainIds, plainIds.length - 1))).isEqualTo("The answer is C.");
+        }
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> CalibrateJob.run(spark, new CalibrateJob.Options(in, "answer", "explanation",
+                "leave-one-out", 2, 2, 4, 3, 2.0, 11, tmp.resolve("sol-missing")), quiet))
+                .hasMessageContaining("--solution-col explanation: no such column");
     }
 
     @Test

@@ -111,7 +111,7 @@ class EvaluateJobTest {
     void evaluateRunsEachPlanThroughTheJobOnTheDemo() throws Exception {
         Path demo = tmp.resolve("demo");
         assertThat(EasCli.run(new PrintWriter(new StringWriter()), new PrintWriter(new StringWriter()),
-                "demo", "--output", demo.toString(), "--rows", "12")).isZero();
+                "demo", "--weights", "random", "--output", demo.toString(), "--rows", "12")).isZero();
         StringWriter console = new StringWriter();
         int exit = EasCli.run(new PrintWriter(console), new PrintWriter(new StringWriter()), "evaluate", "--master", "local[2]",
                 "--input", demo.resolve("data/questions.jsonl").toString(), "--image-root", demo.resolve("data").toString(),

@@ -32,7 +32,7 @@ class BadInputAndExitCodesTest {
     void demo() throws Exception {
         tmp = Files.createTempDirectory("bad-input");
         demo = tmp.resolve("demo");
-        CliRun r = CliRun.of("demo", "--output", demo.toString(), "--rows", "12");
+        CliRun r = CliRun.of("demo", "--weights", "random", "--output", demo.toString(), "--rows", "12");
         assertThat(r.exit()).as(r.err()).isZero();
         lines = Files.readAllLines(demo.resolve("data/questions.jsonl"));
     }

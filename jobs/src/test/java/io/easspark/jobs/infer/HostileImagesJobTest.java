@@ -29,7 +29,7 @@ class HostileImagesJobTest {
     void everyHostileImageIsAStatusAndEveryRowIsWrittenOnce(@TempDir Path tmp) throws Exception {
         Path demo = tmp.resolve("demo");
         assertThat(EasCli.run(new PrintWriter(new StringWriter()), new PrintWriter(new StringWriter()),
-                "demo", "--output", demo.toString(), "--rows", "4")).isZero();
+                "demo", "--weights", "random", "--output", demo.toString(), "--rows", "4")).isZero();
         Path root = demo.resolve("data");
         Path outside = Files.createDirectories(tmp.resolve("outside"));
         Files.copy(root.resolve("images/0000.png"), outside.resolve("private.png"));

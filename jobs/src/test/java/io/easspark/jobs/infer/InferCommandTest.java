@@ -30,7 +30,7 @@ class InferCommandTest {
     void demo() throws Exception {
         tmp = Files.createTempDirectory("infer-test");
         demo = tmp.resolve("demo");
-        CliRun r = CliRun.of("demo", "--output", demo.toString(), "--rows", "24");
+        CliRun r = CliRun.of("demo", "--weights", "random", "--output", demo.toString(), "--rows", "24");
         assertThat(r.exit()).as(r.err()).isZero();
     }
 

@@ -32,7 +32,7 @@ class InferFormatsTest {
         tmp = Files.createTempDirectory("infer-formats");
         demo = tmp.resolve("demo");
         assertThat(EasCli.run(new PrintWriter(new StringWriter()), new PrintWriter(new StringWriter()),
-                "demo", "--output", demo.toString(), "--rows", "12")).isZero();
+                "demo", "--weights", "random", "--output", demo.toString(), "--rows", "12")).isZero();
         spark = LocalSpark.session("local[2]", "infer-formats-test");
     }
 

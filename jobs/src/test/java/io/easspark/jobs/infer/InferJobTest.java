@@ -39,7 +39,7 @@ class InferJobTest {
         tmp = Files.createTempDirectory("infer-job");
         demo = tmp.resolve("demo");
         assertThat(EasCli.run(new PrintWriter(new StringWriter()), new PrintWriter(new StringWriter()),
-                "demo", "--output", demo.toString(), "--rows", "24")).isZero();
+                "demo", "--weights", "random", "--output", demo.toString(), "--rows", "24")).isZero();
         spark = LocalSpark.session("local[2,2]", "infer-job-test");
         inputIds = spark.read().json(demo.resolve("data/questions.jsonl").toString()).select("id").orderBy("id")
                 .collectAsList().stream().map(r -> r.getString(0)).toList();

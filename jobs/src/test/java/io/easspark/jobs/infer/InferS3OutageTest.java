@@ -46,7 +46,7 @@ class InferS3OutageTest {
         tmp = java.nio.file.Files.createTempDirectory("infer-s3-outage");
         demo = tmp.resolve("demo");
         assertThat(EasCli.run(new PrintWriter(new StringWriter()), new PrintWriter(new StringWriter()),
-                "demo", "--output", demo.toString(), "--rows", "12")).isZero();
+                "demo", "--weights", "random", "--output", demo.toString(), "--rows", "12")).isZero();
         proxy = S3Proxy.start(tmp, "eas");
         InferS3Test.upload(demo.resolve("data"), "s3a://eas/data", proxy.hadoopConf());
     }

@@ -27,7 +27,7 @@ class InferS3Test {
     void questionsImagesModelAndAnswersOnS3(@TempDir Path tmp) throws Exception {
         Path demo = tmp.resolve("demo");
         assertThat(EasCli.run(new PrintWriter(new StringWriter()), new PrintWriter(new StringWriter()),
-                "demo", "--output", demo.toString(), "--rows", "12")).isZero();
+                "demo", "--weights", "random", "--output", demo.toString(), "--rows", "12")).isZero();
         try (S3Proxy s3 = S3Proxy.start(tmp, "eas")) {
             Configuration conf = s3.hadoopConf();
             upload(demo, "s3a://eas/demo", conf);

@@ -36,7 +36,7 @@ class ResumeAfterCrashTest {
         tmp = Files.createTempDirectory("resume-crash");
         demo = tmp.resolve("demo");
         assertThat(EasCli.run(new PrintWriter(new StringWriter()), new PrintWriter(new StringWriter()),
-                "demo", "--output", demo.toString(), "--rows", "24")).isZero();
+                "demo", "--weights", "random", "--output", demo.toString(), "--rows", "24")).isZero();
         List<String> lines = Files.readAllLines(demo.resolve("data/questions.jsonl"));
         firstTen = Files.write(tmp.resolve("first-ten.jsonl"), lines.subList(0, 10));
         lastFourteen = Files.write(tmp.resolve("last-fourteen.jsonl"), lines.subList(10, 24));

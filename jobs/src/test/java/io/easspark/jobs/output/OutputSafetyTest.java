@@ -32,7 +32,7 @@ class OutputSafetyTest {
     void demo() throws Exception {
         tmp = Files.createTempDirectory("output-safety");
         demo = tmp.resolve("demo");
-        CliRun r = CliRun.of("demo", "--output", demo.toString(), "--rows", "6");
+        CliRun r = CliRun.of("demo", "--weights", "random", "--output", demo.toString(), "--rows", "6");
         assertThat(r.exit()).as(r.err()).isZero();
         input = demo.resolve("data/questions.jsonl");
         inputBytes = Files.size(input);
@@ -120,8 +120,8 @@ class OutputSafetyTest {
                 "--output", demo.toString()), "contains --llama");
         Path other = Files.createDirectories(tmp.resolve("not-a-demo"));
         Files.writeString(other.resolve("thesis.tex"), "keep me");
-        refused(CliRun.of("demo", "--output", other.toString(), "--rows", "3"), "already exists: give --overwrite");
-        refused(CliRun.of("demo", "--output", other.toString(), "--rows", "3", "--overwrite"), "is neither");
+        refused(CliRun.of("demo", "--weights", "random", "--output", other.toString(), "--rows", "3"), "already exists: give --overwrite");
+        refused(CliRun.of("demo", "--weights", "random", "--output", other.toString(), "--rows", "3", "--overwrite"), "is neither");
         refused(CliRun.of("gen-scienceqa", "--output", other.toString(), "--train", "3", "--val", "1", "--test", "1"),
                 "already exists: give --overwrite");
         refused(CliRun.of("gen-scienceqa", "--output", other.toString(), "--train", "3", "--val", "1", "--test", "1", "--overwrite"),
@@ -129,9 +129,9 @@ class OutputSafetyTest {
         assertThat(Files.readString(other.resolve("thesis.tex"))).isEqualTo("keep me");
 
         Path again = tmp.resolve("demo-again");
-        assertThat(CliRun.of("demo", "--output", again.toString(), "--rows", "3").exit()).isZero();
-        refused(CliRun.of("demo", "--output", again.toString(), "--rows", "3"), "already exists: give --overwrite");
-        CliRun replaced = CliRun.of("demo", "--output", again.toString(), "--rows", "4", "--overwrite");
+        assertThat(CliRun.of("demo", "--weights", "random", "--output", again.toString(), "--rows", "3").exit()).isZero();
+        refused(CliRun.of("demo", "--weights", "random", "--output", again.toString(), "--rows", "3"), "already exists: give --overwrite");
+        CliRun replaced = CliRun.of("demo", "--weights", "random", "--output", again.toString(), "--rows", "4", "--overwrite");
         assertThat(replaced.exit()).as(replaced.err()).isZero();
         assertThat(Files.readAllLines(again.resolve("data/questions.jsonl"))).hasSize(4);
     }

@@ -32,7 +32,7 @@ class ScienceQaInputTest {
         assertThat(gen.exit()).as(gen.err()).isZero();
         assertThat(gen.out()).contains("wrote 64 problems");
         demo = tmp.resolve("demo");
-        assertThat(CliRun.of("demo", "--output", demo.toString(), "--rows", "3").exit()).isZero();
+        assertThat(CliRun.of("demo", "--weights", "random", "--output", demo.toString(), "--rows", "3").exit()).isZero();
     }
 
     /** The commands stop their session when done, so each check gets (or makes) its own. */

@@ -29,7 +29,7 @@ class TuneCommandTest {
         Path out = tmp.resolve("tuned");
         String[] args = {"tune", "--data", data.toString(), "--output", out.toString(), "--binding-steps", "2", "--base-steps", "4", "--adapter-steps", "4",
             "--search-every", "2", "--finetune-steps", "3", "--batch", "8", "--eval-every", "2", "--eval-rows", "8", "--skip", "2",
-            "--captions", "--dense-binding", "--orders", "2"};
+            "--captions", "--dense-binding", "--orders", "2", "--target", "EA"};
         CliRun r = CliRun.of(args);
         assertThat(r.exit()).as(r.err()).isZero();
         assertThat(r.out()).contains("tune: base step 4/4").contains("search chose").contains("stage ETA");
@@ -45,7 +45,7 @@ class TuneCommandTest {
         assertThat(plan.getAsJsonArray("probabilities")).hasSize(6);
         JsonObject config = JsonParser.parseString(Files.readString(model.resolve("config.json"))).getAsJsonObject();
         assertThat(config.toString()).contains(plan.get("plan").getAsString());
-        assertThat(Files.readString(model.resolve("skip_plan.json"))).contains("--base-steps 4");
+        assertThat(Files.readString(model.resolve("skip_plan.json"))).contains("--base-steps 4").contains("\"eas tune --data ");
 
         String report = Files.readString(out.resolve("report/report.md"));
         for (int k = 0; k <= 6; k++) {

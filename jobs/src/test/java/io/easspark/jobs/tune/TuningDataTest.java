@@ -140,6 +140,52 @@ class TuningDataTest {
         }
     }
 
+    @Test
+    void explanationFirstTargetStatesTheSolutionThenTheLetterOfEveryOrder() throws Exception {
+        TuningData ea = TuningData.open(tmp.resolve("sqa"), AnswerTarget.EA);
+        List<String> pids = ea.pids("train");
+        int orders = 3;
+        List<TuningExample> rows = ea.examples("train", 0, tok, pre, seq, nVisual, orders, 5);
+        List<TuningExample> letterFirst = data.examples("train", 0, tok, pre, seq, nVisual, orders, 5);
+        for (int i = 0; i < rows.size(); i++) {
+            TuningExample e = rows.get(i);
+            JsonObject p = problems.getAsJsonObject(pids.get(i / orders));
+            String solution = p.get("solution").getAsString();
+            assertThat(decodeAnswer(e)).isEqualTo(solution + " The answer is " + e.answer() + ".");
+            assertThat(options(e).get(e.answer())).isEqualTo(p.getAsJsonArray("choices").get(p.get("answer").getAsInt()).getAsString());
+            // the same prompt and letter as the letter-first row: only the target differs
+            assertThat(e.row().prompt().promptIds()).isEqualTo(letterFirst.get(i).row().prompt().promptIds());
+            assertThat(e.answer()).isEqualTo(letterFirst.get(i).answer());
+        }
+        // every kind's solution ends with the right choice's words, so the letter is that of what was written last
+        for (String pid : pids) {
+            JsonObject p = problems.getAsJsonObject(pid);
+            String right = p.getAsJsonArray("choices").get(p.get("answer").getAsInt()).getAsString();
+            assertThat(p.get("solution").getAsString()).as(pid).endsWith(" " + right + ".");
+        }
+        // option-reading rows restate the option asked for last, as the solutions do
+        for (TuningExample e : ea.optionReading("train", 0, tok, seq, nVisual, 3)) {
+            String asked = tok.decode(e.row().prompt().promptIds()).replaceFirst("(?s).*Which option is (.+?)\\?\n.*", "$1");
+            assertThat(decodeAnswer(e)).isEqualTo("The option asked for is " + asked + ". The answer is " + e.answer() + ".");
+            assertThat(options(e).get(e.answer())).isEqualTo(asked);
+        }
+    }
+
+    @Test
+    void explanationFirstTargetNamesAProblemWithoutASolution() throws Exception {
+        Path copy = tmp.resolve("no-solution");
+        Files.createDirectories(copy);
+        JsonObject edited = problems.deepCopy();
+        String pid = data.pids("train").get(0);
+        edited.getAsJsonObject(pid).remove("solution");
+        Files.writeString(copy.resolve("problems.json"), edited.toString());
+        Files.copy(tmp.resolve("sqa/pid_splits.json"), copy.resolve("pid_splits.json"));
+        Files.createSymbolicLink(copy.resolve("images"), tmp.resolve("sqa/images"));
+        TuningData broken = TuningData.open(copy, AnswerTarget.EA);
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> broken.examples("train", 1, tok, pre, seq, nVisual))
+                .hasMessageContaining("problem " + pid).hasMessageContaining("solution");
+    }
+
     /** The row's options as letter → text, read back from its decoded prompt. */
     private Map<String, String> options(TuningExample e) {
         String prompt = tok.decode(e.row().prompt().promptIds());
