@@ -26,16 +26,29 @@ public final class Charts {
 
     /** Grouped bars of percentages (axis 0-100): one group per x label, one bar per series. */
     public static void bars(Path png, String title, String yTitle, List<String> labels, List<Series> series) throws IOException {
+        BitmapEncoder.saveBitmap(barChart(title, yTitle, labels, series), png.toString(), BitmapEncoder.BitmapFormat.PNG);
+    }
+
+    static CategoryChart barChart(String title, String yTitle, List<String> labels, List<Series> series) {
         CategoryChart chart = new CategoryChartBuilder().width(900).height(500).title(title).yAxisTitle(yTitle).build();
         chart.getStyler().setYAxisMin(0.0);
         chart.getStyler().setYAxisMax(100.0);
         chart.getStyler().setLegendPosition(Styler.LegendPosition.OutsideS);
         chart.getStyler().setLegendLayout(Styler.LegendLayout.Horizontal);
         chart.getStyler().setChartBackgroundColor(java.awt.Color.WHITE);
+        // each bar's value on it, turned upright to fit narrow bars and centred on the bar's top, so a low or zero
+        // accuracy is still read off the chart, not guessed from the axis
+        chart.getStyler().setLabelsVisible(true);
+        chart.getStyler().setLabelsRotation(90);
+        chart.getStyler().setLabelsPosition(1.0);
+        chart.getStyler().setLabelsFontColorAutomaticEnabled(false);
+        chart.getStyler().setLabelsFontColor(java.awt.Color.BLACK);
+        chart.getStyler().setLabelsFont(new java.awt.Font(java.awt.Font.SANS_SERIF, java.awt.Font.PLAIN, 10));
+        chart.getStyler().setDecimalPattern("0.0");
         for (Series s : series) {
             chart.addSeries(s.name(), labels, s.values());
         }
-        BitmapEncoder.saveBitmap(chart, png.toString(), BitmapEncoder.BitmapFormat.PNG);
+        return chart;
     }
 
     /**
