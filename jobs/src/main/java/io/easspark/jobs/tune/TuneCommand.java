@@ -104,6 +104,10 @@ public final class TuneCommand implements Callable<Integer> {
     @Option(names = "--orders", defaultValue = "1",
             description = "stage 1 trains on each problem in this many option orders (default: ${DEFAULT-VALUE})")
     int orders;
+    @Option(names = "--base", paramLabel = "DIR",
+            description = "skip stage 1: the base weights (every tensor but the adapters) from this model directory, e.g. a previous"
+                    + " tune's DIR/model; stage 2 starts from fresh adapters (docs/TUNING.md)")
+    Path base;
     @Option(names = "--heads", defaultValue = "8", description = "decoder attention heads (dim 128 split among them) (default: ${DEFAULT-VALUE})")
     int heads;
     @Option(names = "--rope-theta", defaultValue = "10000", description = "decoder RoPE base (default: ${DEFAULT-VALUE}, LLaMA's)")
@@ -131,7 +135,19 @@ public final class TuneCommand implements Callable<Integer> {
             throw new IllegalArgumentException("--data " + data + " is not in ScienceQA's layout (problems.json, pid_splits.json);"
                     + " eas gen-scienceqa --output " + data + " writes one");
         }
-        OutputGuard.prepareLocal(output, overwrite, "tune", List.of(new OutputGuard.Read("--data", data.toString())),
+        io.easspark.loader.nativeformat.NativeModelDirectory baseModel = null;
+        if (base != null) {
+            baseModel = io.easspark.loader.nativeformat.NativeModelDirectory.validate(base.toString(), new org.apache.hadoop.conf.Configuration());
+            if (!baseModel.config().text().equals(config.text()) || !sameTensors(baseModel.config(), config)) {
+                throw new IllegalArgumentException("--base " + base + " is not this recipe's shape (config.json: " + baseModel.config().text()
+                        + "); give --heads/--rope-theta as it was tuned with");
+            }
+        }
+        List<OutputGuard.Read> reads = new ArrayList<>(List.of(new OutputGuard.Read("--data", data.toString())));
+        if (base != null) {
+            reads.add(new OutputGuard.Read("--base", base.toString()));
+        }
+        OutputGuard.prepareLocal(output, overwrite, "tune", reads,
                 OutputGuard.hasAll("model/config.json", "report/report.md"));
         long started = System.nanoTime();
         byte[] tokenizerBytes = tokenizer();
@@ -203,12 +219,23 @@ public final class TuneCommand implements Callable<Integer> {
         Map<String, float[]> values;
         try (NDManager root = NDManager.newBaseManager()) {
             values = TrainableWeights.initial(config, seed);
-            try (TrainableWeights w = TrainableWeights.of(config, values, n -> !TrainingInit.isAdapter(n), root)) {
-                if (bindingSteps > 0) {
-                    tuner.trainBinding(w, binding, baseVal == null ? val : baseVal, new LearningRate(baseLr, Math.min(100, bindingSteps / 10), bindingSteps, 0.1));
+            if (base != null) {
+                // stage 1 done elsewhere: its weights, with this run's fresh (identity) adapters
+                Map<String, float[]> stored = baseModel.values();
+                for (String name : values.keySet()) {
+                    if (!TrainingInit.isAdapter(name)) {
+                        values.put(name, stored.get(name));
+                    }
                 }
-                tuner.trainBase(w, baseTrain == null ? trainOrders : baseTrain, baseVal == null ? val : baseVal, new LearningRate(baseLr, Math.min(100, baseSteps / 10), baseSteps, 0.05), promptWeight);
-                stages.add(stage(out, "1: base", none, tuner.evaluate(w, none, test)));
+            }
+            try (TrainableWeights w = TrainableWeights.of(config, values, n -> !TrainingInit.isAdapter(n), root)) {
+                if (base == null) {
+                    if (bindingSteps > 0) {
+                        tuner.trainBinding(w, binding, baseVal == null ? val : baseVal, new LearningRate(baseLr, Math.min(100, bindingSteps / 10), bindingSteps, 0.1));
+                    }
+                    tuner.trainBase(w, baseTrain == null ? trainOrders : baseTrain, baseVal == null ? val : baseVal, new LearningRate(baseLr, Math.min(100, baseSteps / 10), baseSteps, 0.05), promptWeight);
+                }
+                stages.add(stage(out, base == null ? "1: base" : "1: base from " + base, none, tuner.evaluate(w, none, test)));
                 values = w.values();
             }
             try (TrainableWeights w = TrainableWeights.of(config, values, TrainingInit::isAdapter, root)) {
@@ -263,6 +290,13 @@ public final class TuneCommand implements Callable<Integer> {
             }
         }
         return out.toString();
+    }
+
+    /** Same tensor names and shapes (VisionConfig holds arrays, so its record equality is identity). */
+    private static boolean sameTensors(LavinConfig a, LavinConfig b) {
+        Map<String, long[]> x = io.easspark.engine.model.NativeLayout.tensors(a);
+        Map<String, long[]> y = io.easspark.engine.model.NativeLayout.tensors(b);
+        return x.keySet().equals(y.keySet()) && x.entrySet().stream().allMatch(e -> java.util.Arrays.equals(e.getValue(), y.get(e.getKey())));
     }
 
     private static String eta(double seconds) {

@@ -60,6 +60,50 @@ class TuneCommandTest {
     }
 
     @Test
+    void stageTwoAloneFromASavedBaseKeepsEveryBaseWeight() throws Exception {
+        Path data = tmp.resolve("sqa-b");
+        assertThat(CliRun.of("gen-scienceqa", "--output", data.toString(), "--seed", "4", "--train", "24", "--val", "12", "--test", "12").exit())
+                .isZero();
+        String[] common = {"--data", data.toString(), "--binding-steps", "2", "--base-steps", "3", "--adapter-steps", "4", "--search-every", "2",
+            "--finetune-steps", "3", "--batch", "8", "--eval-every", "2", "--eval-rows", "8"};
+        Path first = tmp.resolve("first");
+        CliRun r = CliRun.of(concat(new String[] {"tune", "--output", first.toString()}, common));
+        assertThat(r.exit()).as(r.err()).isZero();
+        Path second = tmp.resolve("second");
+        r = CliRun.of(concat(new String[] {"tune", "--output", second.toString(), "--base", first.resolve("model").toString(), "--adapter-lr", "1e-3"}, common));
+        assertThat(r.exit()).as(r.err()).isZero();
+        assertThat(r.out()).contains("stage 1: base from").doesNotContain("tune: base step").contains("search chose");
+        var conf = new org.apache.hadoop.conf.Configuration();
+        java.util.Map<String, float[]> before = NativeModelDirectory.open(first.resolve("model").toString(), conf).values();
+        java.util.Map<String, float[]> after = NativeModelDirectory.open(second.resolve("model").toString(), conf).values();
+        int adapters = 0;
+        for (String name : before.keySet()) {
+            if (io.easspark.engine.tune.TrainingInit.isAdapter(name)) {
+                adapters++;
+            } else {
+                assertThat(after.get(name)).as(name).isEqualTo(before.get(name));
+            }
+        }
+        assertThat(adapters).isGreaterThan(0);
+        // a base of another shape is refused before anything is written
+        CliRun other = CliRun.of(concat(new String[] {"tune", "--output", tmp.resolve("third").toString(), "--base", first.resolve("model").toString(),
+            "--heads", "4"}, common));
+        assertThat(other.exit()).isEqualTo(2);
+        assertThat(other.err()).contains("is not this recipe's shape");
+        assertThat(tmp.resolve("third")).doesNotExist();
+        // nor may the output be the base it reads
+        CliRun onto = CliRun.of(concat(new String[] {"tune", "--output", first.toString(), "--overwrite", "--base", first.resolve("model").toString()}, common));
+        assertThat(onto.exit()).isEqualTo(2);
+        assertThat(first.resolve("model/model.safetensors")).exists();
+    }
+
+    private static String[] concat(String[] a, String[] b) {
+        String[] out = java.util.Arrays.copyOf(a, a.length + b.length);
+        System.arraycopy(b, 0, out, a.length, b.length);
+        return out;
+    }
+
+    @Test
     void aMalformedProblemIsNamedInOneLine() throws Exception {
         Path data = tmp.resolve("bad");
         assertThat(CliRun.of("gen-scienceqa", "--output", data.toString(), "--seed", "3", "--train", "8", "--val", "4", "--test", "4").exit())

@@ -226,6 +226,20 @@ public final class NativeModelDirectory {
         }
     }
 
+    /** Every tensor of the native layout as fp32 values, row-major (e.g. a tuned base to train further). */
+    public java.util.Map<String, float[]> values() throws IOException {
+        java.util.Map<String, float[]> out = new java.util.LinkedHashMap<>();
+        try (SafetensorsWeightSource source = SafetensorsWeightSource.open(weights);
+             ai.djl.ndarray.NDManager m = ai.djl.ndarray.NDManager.newBaseManager()) {
+            for (String name : io.easspark.engine.model.NativeLayout.tensors(config).keySet()) {
+                try (ai.djl.ndarray.NDArray a = source.load(name, m)) {
+                    out.put(name, a.toType(ai.djl.ndarray.types.DataType.FLOAT32, false).toFloatArray());
+                }
+            }
+        }
+        return out;
+    }
+
     /** The tokenizer; fails when the directory has none. */
     public LlamaTokenizer tokenizer() throws IOException {
         if (tokenizer == null) {
