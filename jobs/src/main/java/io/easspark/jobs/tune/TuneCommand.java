@@ -142,6 +142,7 @@ public final class TuneCommand implements Callable<Integer> {
                 throw new IllegalArgumentException("--base " + base + " is not this recipe's shape (config.json: " + baseModel.config().text()
                         + "); give --heads/--rope-theta as it was tuned with");
             }
+            requireTuneTokenizer(base);
         }
         List<OutputGuard.Read> reads = new ArrayList<>(List.of(new OutputGuard.Read("--data", data.toString())));
         if (base != null) {
@@ -290,6 +291,15 @@ public final class TuneCommand implements Callable<Integer> {
             }
         }
         return out.toString();
+    }
+
+    /** The recipe encodes every row with the bundled tokenizer: a base that learnt other ids would train on noise. */
+    static void requireTuneTokenizer(Path base) throws java.io.IOException {
+        Path file = base.resolve("tokenizer.model");
+        if (!Files.isRegularFile(file) || !java.util.Arrays.equals(Files.readAllBytes(file), tokenizer())) {
+            throw new IllegalArgumentException("--base " + base + " was not tuned with eas tune's tokenizer (" + TOKENIZER_RESOURCE
+                    + "): its tokenizer.model differs or is missing");
+        }
     }
 
     /** Same tensor names and shapes (VisionConfig holds arrays, so its record equality is identity). */

@@ -91,6 +91,16 @@ class TuneCommandTest {
         assertThat(other.exit()).isEqualTo(2);
         assertThat(other.err()).contains("is not this recipe's shape");
         assertThat(tmp.resolve("third")).doesNotExist();
+        // nor one that learnt another tokenizer's ids (same vocabulary size would pass validation)
+        TuneCommand.requireTuneTokenizer(first.resolve("model")); // the recipe's own passes
+        Path foreign = tmp.resolve("foreign");
+        Files.createDirectories(foreign);
+        Files.write(foreign.resolve("tokenizer.model"), new byte[] {1, 2, 3});
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> TuneCommand.requireTuneTokenizer(foreign))
+                .hasMessageContaining("was not tuned with eas tune's tokenizer");
+        Files.delete(foreign.resolve("tokenizer.model"));
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> TuneCommand.requireTuneTokenizer(foreign))
+                .hasMessageContaining("differs or is missing");
         // nor may the output be the base it reads
         CliRun onto = CliRun.of(concat(new String[] {"tune", "--output", first.toString(), "--overwrite", "--base", first.resolve("model").toString()}, common));
         assertThat(onto.exit()).isEqualTo(2);
