@@ -28,7 +28,7 @@ class DemoAccuracyTest {
 
     // Measured through this test on the committed model (2026-12-04, 2 cores): no skip 49.0% (IMG 46.3, TXT 30.1,
     // NO 74.3), its plan 1,5 40.0%, the random plan 0-1 27.9%. Chance over these rows' option counts is about 35%
-    // (IMG 40, TXT 30, NO 31). The thresholds sit 3-4 points under the measured values. They are NOT the issue's
+    // (IMG 37, TXT 33, NO 33). The thresholds sit 3-4 points under the measured values. They are NOT the issue's
     // targets (>= 90% with no skip, the plan within 2 points of it), which this model does not reach (docs/TUNING.md).
     static final double NONE_ALL = 46.0;
     static final double NONE_IMG = 43.0;
