@@ -26,6 +26,7 @@ class TunedDemoTest {
     @Test
     void writesTheTunedModelAndTheHeldOutTestProblems() throws Exception {
         Path demo = tmp.resolve("demo");
+        List<String> scratchBefore = scratchCopies();
         CliRun r = CliRun.of("demo", "--output", demo.toString(), "--rows", "40");
         assertThat(r.exit()).as(r.err()).isZero();
         assertThat(r.out()).contains("EAS-tuned model").contains("40 test rows");
@@ -62,9 +63,16 @@ class TunedDemoTest {
         for (String bad : lines.subList(40, 42)) {
             assertThat(JsonParser.parseString(bad).getAsJsonObject().has("answer")).as(bad).isFalse();
         }
-        // the scratch copy of the benchmark is gone; only model/ and data/ were written
+        // only model/ and data/ were written, and the scratch copy of the benchmark (in java.io.tmpdir) is gone
         try (var s = Files.list(demo)) {
             assertThat(s.map(p -> p.getFileName().toString()).sorted().toList()).containsExactly("data", "model");
+        }
+        assertThat(scratchCopies()).isEqualTo(scratchBefore);
+    }
+
+    private static List<String> scratchCopies() throws java.io.IOException {
+        try (var s = Files.list(Path.of(System.getProperty("java.io.tmpdir")))) {
+            return s.map(p -> p.getFileName().toString()).filter(n -> n.startsWith("eas-demo-scienceqa")).sorted().toList();
         }
     }
 
