@@ -108,6 +108,14 @@ public final class TuneCommand implements Callable<Integer> {
             description = "skip stage 1: the base weights (every tensor but the adapters) from this model directory, e.g. a previous"
                     + " tune's DIR/model; stage 2 starts from fresh adapters (docs/TUNING.md)")
     Path base;
+    @Option(names = "--continue-base", defaultValue = "false",
+            description = "with --base: run stage 1 (--binding-steps, then --base-steps) from the base's weights instead of"
+                    + " skipping it, to train a base longer in several runs (default: ${DEFAULT-VALUE})")
+    boolean continueBase;
+    @Option(names = "--hint-rows", negatable = true, defaultValue = "false", fallbackValue = "true",
+            description = "stage 1b also trains on rows restating each hint's sentences in another order (HINT), the reading"
+                    + " a TXT question needs (default: ${DEFAULT-VALUE}; docs/TUNING.md)")
+    boolean hintRows;
     @Option(names = "--heads", defaultValue = "8", description = "decoder attention heads (dim 128 split among them) (default: ${DEFAULT-VALUE})")
     int heads;
     @Option(names = "--rope-theta", defaultValue = "10000", description = "decoder RoPE base (default: ${DEFAULT-VALUE}, LLaMA's)")
@@ -127,6 +135,9 @@ public final class TuneCommand implements Callable<Integer> {
         LavinConfig config = config("", heads, ropeTheta);
         if (k < 0 || k > config.text().nLayers()) {
             throw new IllegalArgumentException("--skip must be in 0.." + config.text().nLayers() + ": " + k);
+        }
+        if (continueBase && base == null) {
+            throw new IllegalArgumentException("--continue-base needs --base DIR: the model whose stage 1 it continues");
         }
         if (orders < 1) {
             throw new IllegalArgumentException("--orders must be >= 1 (1 = each problem as written): " + orders);
@@ -168,7 +179,7 @@ public final class TuneCommand implements Callable<Integer> {
             val = d.examples("val", 0, tok, pre, seq, config.nVisualTokens());
             test = d.examples("test", 0, tok, pre, seq, config.nVisualTokens());
             List<TuningExample> captionTrain = captions ? d.captionRows("train", trainRows, tok, pre, seq, config.nVisualTokens()) : List.of();
-            if (optionReading || captions || taskBinding) {
+            if (optionReading || captions || taskBinding || hintRows) {
                 List<TuningExample> mixed = new ArrayList<>(trainOrders);
                 // stage 1's validation also shows whether option reading (OPT) and captioning (CAP) are learnt
                 baseVal = new ArrayList<>(val.subList(0, Math.min(val.size(), evalRows * (captions ? 1 : 3) / (captions ? 2 : 4))));
@@ -178,6 +189,11 @@ public final class TuneCommand implements Callable<Integer> {
                 }
                 if (taskBinding) {
                     mixed.addAll(d.denseBinding("train", trainRows, tok, seq, config.nVisualTokens(), seed + 400));
+                }
+                if (hintRows) {
+                    mixed.addAll(d.hintRows("train", trainRows, tok, seq, config.nVisualTokens(), seed + 500));
+                    List<TuningExample> hintVal = d.hintRows("val", 0, tok, seq, config.nVisualTokens(), seed + 501);
+                    baseVal.addAll(hintVal.subList(0, Math.min(hintVal.size(), Math.max(1, evalRows / 8))));
                 }
                 if (captions) {
                     mixed.addAll(captionTrain);
@@ -230,13 +246,13 @@ public final class TuneCommand implements Callable<Integer> {
                 }
             }
             try (TrainableWeights w = TrainableWeights.of(config, values, n -> !TrainingInit.isAdapter(n), root)) {
-                if (base == null) {
+                if (base == null || continueBase) {
                     if (bindingSteps > 0) {
                         tuner.trainBinding(w, binding, baseVal == null ? val : baseVal, new LearningRate(baseLr, Math.min(100, bindingSteps / 10), bindingSteps, 0.1));
                     }
                     tuner.trainBase(w, baseTrain == null ? trainOrders : baseTrain, baseVal == null ? val : baseVal, new LearningRate(baseLr, Math.min(100, baseSteps / 10), baseSteps, 0.05), promptWeight);
                 }
-                stages.add(stage(out, base == null ? "1: base" : "1: base from " + base, none, tuner.evaluate(w, none, test)));
+                stages.add(stage(out, base == null ? "1: base" : (continueBase ? "1: base continued from " : "1: base from ") + base, none, tuner.evaluate(w, none, test)));
                 values = w.values();
             }
             try (TrainableWeights w = TrainableWeights.of(config, values, TrainingInit::isAdapter, root)) {

@@ -200,6 +200,46 @@ public final class TuningData {
         return out;
     }
 
+    /**
+     * Hint-reading rows: each problem whose hint states two or more sentences, with the hint as the context, no
+     * options, and as the target the hint's sentences in another random order ({@code Dina likes to eat plums. Nora
+     * likes to eat grapes.}). Every sentence after its first word is a look-up in the hint keyed by that word, the
+     * skill a TXT question needs once per row; this row supervises it once per sentence. The stand-in for the reading
+     * LLaMA learns in pre-training, as captions stand in for CLIP's. Category {@code HINT}.
+     */
+    public List<TuningExample> hintRows(String split, int limit, LlamaTokenizer tokenizer, int maxSeqLen, int nVisualTokens,
+            long seed) throws IOException {
+        PromptEncoder encoder = new PromptEncoder(tokenizer, PromptFormat.QCM, maxSeqLen, nVisualTokens, 96);
+        java.util.Random random = new java.util.Random(seed);
+        List<TuningExample> out = new ArrayList<>();
+        List<String> pids = pids(split, limit);
+        for (int i = 0; i < pids.size(); i++) {
+            String hint = string(problem(pids.get(i)), "hint");
+            List<String> sentences = hint == null ? List.of() : sentences(hint);
+            if (new java.util.HashSet<>(sentences).size() < 2) {
+                continue; // one distinct sentence has no other order
+            }
+            List<String> order = new ArrayList<>(sentences);
+            while (order.equals(sentences)) { // another order than the hint's, so the row cannot be a plain copy
+                java.util.Collections.shuffle(order, random);
+            }
+            out.add(row(encoder, pids.get(i), "Say what the hint says, in another order.", hint, List.of(), null, i,
+                    tokenizer.encode(String.join(" ", order), false), "HINT", "-"));
+        }
+        return out;
+    }
+
+    /** A text's sentences (split after '.', '!' or '?' followed by white space), trimmed, empty ones dropped. */
+    static List<String> sentences(String text) {
+        List<String> out = new ArrayList<>();
+        for (String s : text.strip().split("(?<=[.!?])\\s+")) {
+            if (!s.isBlank()) {
+                out.add(s.strip());
+            }
+        }
+        return out;
+    }
+
     /** A problem's choices in a fresh random order. */
     private List<String> shuffledChoices(String pid, java.util.Random random) {
         List<String> options = new ArrayList<>(choices(problem(pid)));

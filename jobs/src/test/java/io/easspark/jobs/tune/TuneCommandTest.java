@@ -29,12 +29,13 @@ class TuneCommandTest {
         Path out = tmp.resolve("tuned");
         String[] args = {"tune", "--data", data.toString(), "--output", out.toString(), "--binding-steps", "2", "--base-steps", "4", "--adapter-steps", "4",
             "--search-every", "2", "--finetune-steps", "3", "--batch", "8", "--eval-every", "2", "--eval-rows", "8", "--skip", "2",
-            "--captions", "--dense-binding", "--orders", "2", "--target", "EA"};
+            "--captions", "--dense-binding", "--orders", "2", "--target", "EA", "--hint-rows"};
         CliRun r = CliRun.of(args);
         assertThat(r.exit()).as(r.err()).isZero();
         assertThat(r.out()).contains("tune: base step 4/4").contains("search chose").contains("stage ETA");
         // stage 1's validation shows the caption rows it trained on
         assertThat(r.out()).containsPattern("tune: base step 4/4, .*CAP \\d+");
+        assertThat(r.out()).containsPattern("tune: base step 4/4, .*HINT \\d+");
 
         Path model = out.resolve("model");
         NativeModelDirectory.validate(model.toString(), new org.apache.hadoop.conf.Configuration());
@@ -101,6 +102,25 @@ class TuneCommandTest {
         Files.delete(foreign.resolve("tokenizer.model"));
         org.assertj.core.api.Assertions.assertThatThrownBy(() -> TuneCommand.requireTuneTokenizer(foreign))
                 .hasMessageContaining("differs or is missing");
+        // --continue-base trains stage 1 further from the base's weights: every base tensor moves on, none is replaced by a fresh one
+        Path continued = tmp.resolve("continued");
+        r = CliRun.of(concat(new String[] {"tune", "--output", continued.toString(), "--data", data.toString(), "--base", first.resolve("model").toString(),
+            "--continue-base", "--binding-steps", "0", "--base-steps", "2"}, java.util.Arrays.copyOfRange(common, 6, common.length)));
+        assertThat(r.exit()).as(r.err()).isZero();
+        assertThat(r.out()).contains("tune: base step 2/2").contains("stage 1: base continued from").doesNotContain("binding step");
+        java.util.Map<String, float[]> further = NativeModelDirectory.open(continued.resolve("model").toString(), conf).values();
+        assertThat(further.get("tok_embeddings.weight")).isNotEqualTo(before.get("tok_embeddings.weight"));
+        double moved = 0;
+        float[] a = before.get("layers.0.attention.wq.weight");
+        float[] b = further.get("layers.0.attention.wq.weight");
+        for (int i = 0; i < a.length; i++) {
+            moved = Math.max(moved, Math.abs(a[i] - b[i]));
+        }
+        assertThat(moved).as("two steps move the base's weights, from the base, not from a fresh init").isGreaterThan(0).isLessThan(0.1);
+        CliRun alone = CliRun.of(concat(new String[] {"tune", "--output", tmp.resolve("fourth").toString(), "--continue-base"}, common));
+        assertThat(alone.exit()).isEqualTo(2);
+        assertThat(alone.err()).contains("--continue-base needs --base");
+        assertThat(tmp.resolve("fourth")).doesNotExist();
         // nor may the output be the base it reads
         CliRun onto = CliRun.of(concat(new String[] {"tune", "--output", first.toString(), "--overwrite", "--base", first.resolve("model").toString()}, common));
         assertThat(onto.exit()).isEqualTo(2);

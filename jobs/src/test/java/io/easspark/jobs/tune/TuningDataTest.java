@@ -141,6 +141,36 @@ class TuningDataTest {
     }
 
     @Test
+    void hintRowsRestateEveryHintSentenceInAnotherOrder() throws Exception {
+        List<TuningExample> rows = data.hintRows("train", 0, tok, seq, nVisual, 12);
+        Map<String, String> hints = new LinkedHashMap<>();
+        for (String pid : data.pids("train")) {
+            String hint = problems.getAsJsonObject(pid).get("hint").isJsonNull() ? "" : problems.getAsJsonObject(pid).get("hint").getAsString();
+            if (new HashSet<>(TuningData.sentences(hint)).size() >= 2) {
+                hints.put(pid, hint);
+            }
+        }
+        assertThat(hints).as("the generated train split has multi-sentence hints").hasSizeGreaterThan(5);
+        assertThat(rows).hasSameSizeAs(hints.values());
+        int i = 0;
+        for (String hint : hints.values()) {
+            TuningExample e = rows.get(i++);
+            String prompt = tok.decode(e.row().prompt().promptIds());
+            assertThat(prompt).contains("Context: " + hint).doesNotContain("(A)");
+            List<String> said = TuningData.sentences(decodeAnswer(e));
+            assertThat(said).containsExactlyInAnyOrderElementsOf(TuningData.sentences(hint))
+                    .isNotEqualTo(TuningData.sentences(hint));
+            assertThat(e.category()).isEqualTo("HINT");
+        }
+    }
+
+    @Test
+    void sentencesSplitAfterTheirEndMarks() {
+        assertThat(TuningData.sentences(" Ben has a fish.  Nora has 2.5 cats! Who? ")).containsExactly("Ben has a fish.", "Nora has 2.5 cats!", "Who?");
+        assertThat(TuningData.sentences("")).isEmpty();
+    }
+
+    @Test
     void explanationFirstTargetStatesTheSolutionThenTheLetterOfEveryOrder() throws Exception {
         TuningData ea = TuningData.open(tmp.resolve("sqa"), AnswerTarget.EA);
         List<String> pids = ea.pids("train");
