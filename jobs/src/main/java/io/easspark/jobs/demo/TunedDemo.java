@@ -26,7 +26,7 @@ import java.util.stream.Stream;
 final class TunedDemo {
 
     /** gen-scienceqa's defaults: the splits the committed model was tuned on, so its test rows are held out. */
-    static final ScienceQaGenerator.Spec BENCHMARK = new ScienceQaGenerator.Spec(14, 6000, 1000, 1000, 64);
+    static final ScienceQaGenerator.Spec BENCHMARK = new ScienceQaGenerator.Spec(14, 40_000, 1000, 1000, 64);
     static final String RESOURCES = "/io/easspark/jobs/demo/tuned/";
     static final List<String> MODEL_FILES = List.of("config.json", "model.safetensors", "tokenizer.model", "skip_plan.json");
     static final String QUESTIONS = "questions.jsonl";
@@ -67,10 +67,11 @@ final class TunedDemo {
         Path data = output.resolve("data");
         Path images = data.resolve("images");
         Files.createDirectories(images);
-        // the generator writes every split; only the test rows are kept, the scratch copy is ours to delete
+        // the generator draws every split (the test split's pids depend on the others); only the test pictures are
+        // rendered and only the test rows kept; the scratch copy is ours to delete
         Path scratch = Files.createTempDirectory("eas-demo-scienceqa");
         try {
-            ScienceQaGenerator.write(scratch, BENCHMARK);
+            ScienceQaGenerator.write(scratch, BENCHMARK, java.util.Set.of("test"));
             JsonObject problems = json(scratch.resolve("problems.json"));
             List<JsonElement> test = json(scratch.resolve("pid_splits.json")).getAsJsonArray("test").asList();
             try (Writer w = Files.newBufferedWriter(data.resolve(QUESTIONS), StandardCharsets.UTF_8)) {

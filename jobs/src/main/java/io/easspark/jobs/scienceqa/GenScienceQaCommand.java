@@ -26,7 +26,8 @@ public final class GenScienceQaCommand implements Callable<Integer> {
     boolean overwrite;
     @Option(names = "--seed", defaultValue = "14", description = "(default: ${DEFAULT-VALUE})")
     long seed;
-    @Option(names = "--train", defaultValue = "6000", description = "(default: ${DEFAULT-VALUE})")
+    @Option(names = "--train", defaultValue = "40000",
+            description = "training problems; many, so that a small model learns the skills rather than the rows (default: ${DEFAULT-VALUE})")
     int train;
     @Option(names = "--val", defaultValue = "1000", description = "(default: ${DEFAULT-VALUE})")
     int val;

@@ -16,6 +16,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
+import java.util.Set;
 import java.util.SplittableRandom;
 import javax.imageio.ImageIO;
 
@@ -54,6 +55,15 @@ public final class ScienceQaGenerator {
 
     /** Writes the layout into {@code dir} (created); returns the number of problems per split. */
     public static Map<String, Integer> write(Path dir, Spec spec) throws IOException {
+        return write(dir, spec, Set.of("train", "val", "test"));
+    }
+
+    /**
+     * Writes the layout with the pictures of the named splits only ({@code problems.json}, {@code pid_splits.json} and
+     * {@code captions.json} are whole): the same problems and bytes as {@link #write(Path, Spec)} for those splits,
+     * without rendering the others (the demo needs the test split of a benchmark with 40,000 training problems).
+     */
+    public static Map<String, Integer> write(Path dir, Spec spec, Set<String> imageSplits) throws IOException {
         Files.createDirectories(dir);
         ProblemFactory factory = new ProblemFactory(spec.imageSize());
         SplittableRandom root = new SplittableRandom(spec.seed());
@@ -83,6 +93,9 @@ public final class ScienceQaGenerator {
             all.add(String.valueOf(pid), json(p, splitOf[pid]));
             if (p.image() != null) {
                 captions.addProperty(String.valueOf(pid), p.image().caption());
+                if (!imageSplits.contains(splitOf[pid])) {
+                    continue;
+                }
                 Path png = dir.resolve("images").resolve(splitOf[pid]).resolve(String.valueOf(pid)).resolve("image.png");
                 Files.createDirectories(png.getParent());
                 ImageIO.write(p.image().render(), "png", png.toFile());

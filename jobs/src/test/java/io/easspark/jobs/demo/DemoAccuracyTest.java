@@ -26,15 +26,18 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class DemoAccuracyTest {
 
-    // Measured through this test on the committed model (2026-12-04, 2 cores): no skip 49.0% (IMG 46.3, TXT 30.1,
-    // NO 74.3), its plan 1,5 40.0%, the random plan 0-1 27.9%. Chance over these rows' option counts is about 35%
-    // (IMG 37, TXT 33, NO 33). The thresholds sit 3-4 points under the measured values. They are NOT the issue's
-    // targets (>= 90% with no skip, the plan within 2 points of it), which this model does not reach (docs/TUNING.md).
-    static final double NONE_ALL = 46.0;
-    static final double NONE_IMG = 43.0;
-    static final double NONE_TXT = 27.0;
-    static final double NONE_NO = 70.0;
-    static final double PLAN_ALL = 37.0;
+    // Measured on the committed model (runs 27-29, 2026-12-04, 2 cores; `eas evaluate` on the same 1,000 rows): no skip
+    // 50.9% (IMG 47.6, TXT 29.7, NO 84.6), its plan 3,5 49.4% (1.5 points under: the "within 2 points" with a
+    // third of the MHAs skipped), the random plans 1,5 37.3% and 0-1 17.3%. Chance over these rows' option counts is
+    // 35.3% (IMG 38.2, TXT 33.9, NO 32.2). The thresholds sit 3-4 points under the measured values; the plan may cost at
+    // most 3 points (2 measured as the target, plus a few rows that another CPU's kernels may round the other
+    // way). The issue's >= 90% with no skip is NOT reached (docs/TUNING.md).
+    static final double NONE_ALL = 47.0;
+    static final double NONE_IMG = 44.0;
+    static final double NONE_TXT = 26.0;
+    static final double NONE_NO = 80.0;
+    static final double PLAN_ALL = 46.0;
+    static final double PLAN_COST = 3.0;
 
     @TempDir
     Path tmp;
@@ -67,6 +70,8 @@ class DemoAccuracyTest {
             assertThat(acc.get("none/TXT")).as(report).isGreaterThanOrEqualTo(NONE_TXT);
             assertThat(acc.get("none/NO")).as(report).isGreaterThanOrEqualTo(NONE_NO);
             assertThat(acc.get(plan + "/all")).as(report).isGreaterThanOrEqualTo(PLAN_ALL);
+            // EAS's claim on this model: a third of the MHAs skipped at (nearly) the unskipped accuracy
+            assertThat(acc.get(plan + "/all")).as(report).isGreaterThanOrEqualTo(acc.get("none/all") - PLAN_COST);
             // the search's plan beats a random one of the same k: the choice of layers matters
             assertThat(acc.get(plan + "/all")).as(report).isGreaterThan(acc.get(random + "/all"));
         } finally {

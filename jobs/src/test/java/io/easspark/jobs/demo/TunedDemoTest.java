@@ -39,7 +39,7 @@ class TunedDemoTest {
         assertThat(Files.size(demo.resolve("model/model.safetensors"))).as("the issue's size limit").isLessThanOrEqualTo(4L << 20);
 
         Path sqa = tmp.resolve("sqa");
-        ScienceQaGenerator.write(sqa, TunedDemo.BENCHMARK);
+        ScienceQaGenerator.write(sqa, TunedDemo.BENCHMARK, java.util.Set.of("test")); // equal to the whole write: ScienceQaGeneratorTest
         JsonObject problems = JsonParser.parseString(Files.readString(sqa.resolve("problems.json"))).getAsJsonObject();
         List<String> test = JsonParser.parseString(Files.readString(sqa.resolve("pid_splits.json"))).getAsJsonObject()
                 .getAsJsonArray("test").asList().stream().map(e -> e.getAsString()).toList();

@@ -59,6 +59,23 @@ class ScienceQaGeneratorTest {
     }
 
     @Test
+    void picturesOfOneSplitOnlyAreTheSameBytes() throws IOException {
+        Path t = tmp.resolve("test-pictures");
+        ScienceQaGenerator.write(t, SMALL, java.util.Set.of("test"));
+        Map<String, byte[]> whole = files(a);
+        Map<String, byte[]> part = files(t);
+        Map<String, byte[]> expected = new java.util.TreeMap<>();
+        whole.forEach((name, bytes) -> {
+            if (!name.startsWith("images/") || name.startsWith("images/test/")) {
+                expected.put(name, bytes);
+            }
+        });
+        assertThat(expected.keySet()).anyMatch(n -> n.startsWith("images/test/")).contains("problems.json", "captions.json");
+        assertThat(part.keySet()).isEqualTo(expected.keySet());
+        expected.forEach((name, bytes) -> assertThat(part.get(name)).as(name).isEqualTo(bytes));
+    }
+
+    @Test
     void layoutHasScienceQasFieldsSplitsAndImages() throws IOException {
         assertThat(splits.keySet()).containsExactly("train", "val", "test", "trainval");
         assertThat(splits.getAsJsonArray("train")).hasSize(400);

@@ -35,7 +35,6 @@ class TuneCommandTest {
         assertThat(r.out()).contains("tune: base step 4/4").contains("search chose").contains("stage ETA");
         // stage 1's validation shows the caption rows it trained on
         assertThat(r.out()).containsPattern("tune: base step 4/4, .*CAP \\d+");
-        assertThat(r.out()).containsPattern("tune: base step 4/4, .*HINT \\d+");
 
         Path model = out.resolve("model");
         NativeModelDirectory.validate(model.toString(), new org.apache.hadoop.conf.Configuration());
