@@ -27,7 +27,7 @@ public final class GenScienceQaCommand implements Callable<Integer> {
     @Option(names = "--seed", defaultValue = "14", description = "(default: ${DEFAULT-VALUE})")
     long seed;
     @Option(names = "--train", defaultValue = "40000",
-            description = "training problems; many, so that a small model learns the skills rather than the rows (default: ${DEFAULT-VALUE})")
+            description = "training problems; many, so that a small model sees each one fewer times (docs/TUNING.md) (default: ${DEFAULT-VALUE})")
     int train;
     @Option(names = "--val", defaultValue = "1000", description = "(default: ${DEFAULT-VALUE})")
     int val;

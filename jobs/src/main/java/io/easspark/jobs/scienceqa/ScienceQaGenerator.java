@@ -64,6 +64,10 @@ public final class ScienceQaGenerator {
      * without rendering the others (the demo needs the test split of a benchmark with 40,000 training problems).
      */
     public static Map<String, Integer> write(Path dir, Spec spec, Set<String> imageSplits) throws IOException {
+        if (!Set.of("train", "val", "test").containsAll(imageSplits)) {
+            // a misspelt split would otherwise leave its pictures unwritten without a word
+            throw new IllegalArgumentException("picture splits must be among train, val, test: " + imageSplits);
+        }
         Files.createDirectories(dir);
         ProblemFactory factory = new ProblemFactory(spec.imageSize());
         SplittableRandom root = new SplittableRandom(spec.seed());

@@ -73,6 +73,9 @@ class ScienceQaGeneratorTest {
         assertThat(expected.keySet()).anyMatch(n -> n.startsWith("images/test/")).contains("problems.json", "captions.json");
         assertThat(part.keySet()).isEqualTo(expected.keySet());
         expected.forEach((name, bytes) -> assertThat(part.get(name)).as(name).isEqualTo(bytes));
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> ScienceQaGenerator.write(tmp.resolve("typo"), SMALL, java.util.Set.of("tset")))
+                .hasMessageContaining("picture splits must be among train, val, test");
+        assertThat(tmp.resolve("typo")).doesNotExist();
     }
 
     @Test
