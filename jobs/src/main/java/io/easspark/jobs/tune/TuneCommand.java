@@ -142,6 +142,18 @@ public final class TuneCommand implements Callable<Integer> {
         if (orders < 1) {
             throw new IllegalArgumentException("--orders must be >= 1 (1 = each problem as written): " + orders);
         }
+        // refused here, before anything is read or written: a zero step count would otherwise fail after the stages
+        // before it had run, and their weights would be lost with the run
+        atLeast("--adapter-steps", adapterSteps, 1, "stage 2a always runs");
+        atLeast("--finetune-steps", finetuneSteps, 1, "stage 2b always runs");
+        atLeast("--search-every", searchEvery, 1, "steps between search rounds");
+        if (base == null || continueBase) {
+            atLeast("--base-steps", baseSteps, 1, "stage 1 runs unless --base is given without --continue-base");
+        }
+        atLeast("--binding-steps", bindingSteps, 0, "0 skips stage 1a");
+        atLeast("--batch", batch, 1, "rows per step");
+        atLeast("--eval-every", evalEvery, 1, "steps between evaluations");
+        atLeast("--eval-rows", evalRows, 1, "rows per evaluation");
         if (!Files.isRegularFile(data.resolve("problems.json")) || !Files.isRegularFile(data.resolve("pid_splits.json"))) {
             throw new IllegalArgumentException("--data " + data + " is not in ScienceQA's layout (problems.json, pid_splits.json);"
                     + " eas gen-scienceqa --output " + data + " writes one");
@@ -289,6 +301,12 @@ public final class TuneCommand implements Callable<Integer> {
         }
         out.printf(Locale.ROOT, "tune: wrote %s and %s in %.1f min%n", output.resolve("model"), output.resolve("report/report.md"), minutes);
         return 0;
+    }
+
+    private static void atLeast(String flag, int value, int min, String why) {
+        if (value < min) {
+            throw new IllegalArgumentException(flag + " must be >= " + min + " (" + why + "): " + value);
+        }
     }
 
     private static TuneReport.StageResult stage(PrintWriter out, String stage, SkipPlan plan, EasTuner.Accuracy a) {

@@ -158,6 +158,21 @@ class TuneCommandTest {
     }
 
     @Test
+    void refusesAStepCountThatWouldFailAfterTraining() throws Exception {
+        // --adapter-steps 0 used to fail only after stage 1 had run, losing its weights
+        Path data = tmp.resolve("sqa00");
+        assertThat(CliRun.of("gen-scienceqa", "--output", data.toString(), "--seed", "3", "--train", "8", "--val", "4", "--test", "4").exit())
+                .isZero();
+        for (String[] bad : new String[][] {{"--adapter-steps", "0"}, {"--finetune-steps", "0"}, {"--base-steps", "0"},
+                {"--batch", "0"}, {"--binding-steps", "-1"}}) {
+            CliRun r = CliRun.of("tune", "--data", data.toString(), "--output", tmp.resolve("o").toString(), bad[0], bad[1]);
+            assertThat(r.exit()).as(bad[0]).isEqualTo(2);
+            assertThat(r.err()).contains(bad[0] + " must be >= ");
+            assertThat(tmp.resolve("o")).doesNotExist();
+        }
+    }
+
+    @Test
     void refusesAFolderThatIsNotScienceQa() {
         CliRun r = CliRun.of("tune", "--data", tmp.toString(), "--output", tmp.resolve("o").toString());
         assertThat(r.exit()).isEqualTo(2);
