@@ -235,7 +235,7 @@ final class ProblemFactory {
             default -> "Which instrument does " + person + " play?";
         };
         return new Problem("TXT", q, c.choices(), c.answer(), hint.toString(), null, "grade" + grade, "social science",
-                "reading", "Find facts in a text", "read-facts", "The hint says what each person " + family.get(0) + " is.",
+                "reading", "Find facts in a text", "read-facts", "The hint says what each person's " + family.get(0) + " is.",
                 person + " " + String.format(family.get(1), value) + ".");
     }
 
