@@ -37,8 +37,20 @@ import org.junit.jupiter.params.provider.ValueSource;
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class TunedReferenceTest {
 
-    /** fp32 against float64, as LavinParityTest (the trained weights' logits span about ±20). */
+    /** fp32 against float64, as LavinParityTest (the trained weights' logits span about ±30). */
     static final double TOLERANCE = 1e-4;
+    /**
+     * Trained activations are larger than the tiny fixtures' (an IMG row's visual tokens reach |x| ≈ 190 in layer 0):
+     * fp32 rounding grows with the values summed, so above |x| = 25 the bar scales with the largest value
+     * (4e-6 of it; measured 1.5e-4 at 190, i.e. 8e-7 of it).
+     */
+    static double tolerance(float[] expected) {
+        double max = 0;
+        for (float x : expected) {
+            max = Math.max(max, Math.abs(x));
+        }
+        return Math.max(TOLERANCE, 4e-6 * max);
+    }
     static final double ROUTER_TOLERANCE = 1e-5;
     static final String FIXTURE = "/fixtures/tuned_demo/";
 
@@ -86,8 +98,8 @@ class TunedReferenceTest {
                 int layers = refHidden.length / (t * d);
                 assertThat(layers).as("layers in the fixture").isEqualTo(2);
                 for (int l = 0; l < layers; l++) {
-                    assertClose(key + " layer " + l + " output", p.hidden().get(l).toFloatArray(),
-                            Arrays.copyOfRange(refHidden, l * t * d, (l + 1) * t * d), TOLERANCE);
+                    float[] ref = Arrays.copyOfRange(refHidden, l * t * d, (l + 1) * t * d);
+                    assertClose(key + " layer " + l + " output", p.hidden().get(l).toFloatArray(), ref, tolerance(ref));
                 }
                 float[] logits = p.logits().toFloatArray();
                 assertClose(key + " last logits", Arrays.copyOfRange(logits, logits.length - v, logits.length),
