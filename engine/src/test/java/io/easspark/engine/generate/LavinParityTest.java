@@ -10,6 +10,7 @@ import io.easspark.engine.eas.ReparamMode;
 import io.easspark.engine.eas.SkipPlan;
 import io.easspark.engine.model.LavinModel;
 import io.easspark.engine.testing.Fixture;
+import io.easspark.engine.testing.RouterWeights;
 import java.util.List;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -80,13 +81,7 @@ public class LavinParityTest {
                 }
                 assertClose(key + " prefill logits", p.logits().toFloatArray(), f.expected(key + "_logits").floats(),
                         REFERENCE_TOLERANCE);
-                float[] router = new float[model.layerCount() * 2];
-                for (int l = 0; l < model.layerCount(); l++) {
-                    float[] w = p.states()[l].router.toFloatArray();
-                    router[2 * l] = w[0];
-                    router[2 * l + 1] = w[1];
-                }
-                assertClose(key + " router weights", router, f.expected(key + "_router").floats(), ROUTER_TOLERANCE);
+                assertClose(key + " router weights", RouterWeights.of(p.states()), f.expected(key + "_router").floats(), ROUTER_TOLERANCE);
             }
         }
     }

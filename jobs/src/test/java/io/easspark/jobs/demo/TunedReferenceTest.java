@@ -13,6 +13,7 @@ import io.easspark.engine.generate.GenerationConfig;
 import io.easspark.engine.generate.PromptSequence;
 import io.easspark.engine.model.LavinModel;
 import io.easspark.engine.testing.Npz;
+import io.easspark.engine.testing.RouterWeights;
 import io.easspark.engine.vision.ImagePreprocessor;
 import io.easspark.loader.nativeformat.NativeModelDirectory;
 import java.io.InputStream;
@@ -104,13 +105,23 @@ class TunedReferenceTest {
                 float[] logits = p.logits().toFloatArray();
                 assertClose(key + " last logits", Arrays.copyOfRange(logits, logits.length - v, logits.length),
                         expected.get(key + "_last_logits").floats(), TOLERANCE);
-                float[] router = new float[model.layerCount() * 2];
-                for (int l = 0; l < model.layerCount(); l++) {
-                    float[] w = p.states()[l].router.toFloatArray();
-                    router[2 * l] = w[0];
-                    router[2 * l + 1] = w[1];
-                }
-                assertClose(key + " router weights", router, expected.get(key + "_router").floats(), ROUTER_TOLERANCE);
+                assertClose(key + " router weights", RouterWeights.of(p.states()), expected.get(key + "_router").floats(), ROUTER_TOLERANCE);
+            }
+        }
+    }
+
+    @org.junit.jupiter.api.Test
+    void theBarsTellTheUnskippedModelFromThePlan() throws Exception {
+        // the same weights with and without plan 3,5 must fail each other's last-logit bar by far: the tolerances are
+        // fp32 rounding, not room for a wrong layer
+        try (LavinModel model = dir.load(plan("none"), ReparamMode.LOWRANK, Device.cpu()); NDManager scope = model.newScope()) {
+            BatchGenerator gen = new BatchGenerator(model);
+            int v = dir.config().text().vocabSize();
+            for (int r = 0; r < 3; r++) {
+                float[] logits = gen.prefillForTest(List.of(row(r)), scope).logits().toFloatArray();
+                double d = io.easspark.engine.testing.Close.maxAbsDiff(Arrays.copyOfRange(logits, logits.length - v, logits.length),
+                        expected.get("plan_r" + r + "_last_logits").floats());
+                assertThat(d).as("row %d: unskipped logits vs the plan's reference", r).isGreaterThan(100 * TOLERANCE);
             }
         }
     }
