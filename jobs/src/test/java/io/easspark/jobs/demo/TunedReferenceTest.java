@@ -43,7 +43,7 @@ class TunedReferenceTest {
     /**
      * Trained activations are larger than the tiny fixtures' (an IMG row's visual tokens reach |x| ≈ 140-190 in layer
      * 0): fp32 rounding grows with the values summed, so above |x| = 25 the bar scales with the largest value (4e-6 of
-     * it; measured 5.5e-5 at 140 on the shipped model, 1.5e-4 at 190 on the one before it).
+     * it; measured 5.5e-5 at 140 on run 34's model, 1.5e-4 at 190 on run 32's).
      */
     static double tolerance(float[] expected) {
         double max = 0;
