@@ -4,6 +4,7 @@ import ai.djl.Device;
 import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
 import ai.djl.training.GradientCollector;
 import io.easspark.engine.eas.ReparamMode;
 import io.easspark.engine.eas.SkipPlan;
@@ -19,6 +20,7 @@ import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Random;
 import java.util.TreeMap;
 
 /**
@@ -144,6 +146,123 @@ public final class EasTuner {
     /** Stage 2b: trains the adapters with {@code plan}'s MHAs skipped. */
     public void fineTune(TrainableWeights w, List<TuningExample> train, List<TuningExample> val, LearningRate lr, SkipPlan plan) {
         run("fine-tune " + plan, w, train, val, lr, step -> plan, plan, 0);
+    }
+
+    /**
+     * Stage 0, the vision tower's supervised pre-training (the stand-in for CLIP's): the tower's own leaves
+     * ({@code backbone.visual.*}, the adapters excluded) and {@code head} train on pictures labelled per group, e.g. the
+     * shape, colour and size in each grid cell. Nothing else moves: adapter_proj and the decoder are not on the graph.
+     * Through the decoder's answer loss alone the tower learnt colours but neither shapes nor places (docs/TUNING.md).
+     */
+    public void trainVision(TrainableWeights w, SceneHead head, List<SceneExample> train, List<SceneExample> val, LearningRate lr) {
+        Map<String, NDArray> leaves = new LinkedHashMap<>();
+        w.trainable().forEach((name, a) -> {
+            if (name.startsWith("backbone.visual.")) {
+                leaves.put(name, a);
+            }
+        });
+        if (leaves.isEmpty() || train.isEmpty() || val.isEmpty()) {
+            throw new IllegalArgumentException("vision pre-training needs trainable tower weights, training and validation pictures");
+        }
+        leaves.putAll(head.leaves());
+        List<SceneExample> evalRows = val.subList(0, Math.min(val.size(), settings.evalRows()));
+        Random random = new Random(settings.seed() + 41);
+        List<SceneExample> order = new ArrayList<>();
+        int next = 0;
+        long stageStart = System.nanoTime();
+        try (Adam adam = new Adam(leaves, Adam.Settings.transformer(), w.manager())) {
+            for (int step = 0; step < lr.steps(); step++) {
+                List<SceneExample> batch = new ArrayList<>(settings.batchSize());
+                while (batch.size() < settings.batchSize()) {
+                    if (next == order.size()) { // a fresh shuffle each epoch, seeded
+                        order = new ArrayList<>(train);
+                        Collections.shuffle(order, random);
+                        next = 0;
+                    }
+                    batch.add(order.get(next++));
+                }
+                double loss = visionStep(w, head, batch);
+                adam.step(lr.at(step));
+                Accuracy a = (step + 1) % settings.evalEvery() == 0 || step + 1 == lr.steps() ? evaluateVision(w, head, evalRows) : null;
+                CurvePoint point = new CurvePoint("vision", step + 1, loss, a == null ? Double.NaN : a.loss(),
+                        a == null ? Double.NaN : a.overall(), (System.nanoTime() - started) / 1e9, a);
+                curve.add(point);
+                double perStep = (System.nanoTime() - stageStart) / 1e9 / (step + 1);
+                progress.report(point, lr.steps(), adam.lastGradNorm(), perStep * (lr.steps() - step - 1));
+            }
+        }
+    }
+
+    /**
+     * The head's accuracy on {@code rows}: by kind over the groups whose gold class is not 0 (an object's shape,
+     * colour or size), category {@code empty} over those that are 0; overall = every non-empty group.
+     */
+    public Accuracy evaluateVision(TrainableWeights w, SceneHead head, List<SceneExample> rows) {
+        Map<String, double[]> by = new TreeMap<>();
+        double lossSum = 0;
+        try (LavinModel m = LavinModel.load(config, w.source(), SkipPlan.none(config.text().nLayers()), ReparamMode.LOWRANK, Device.cpu())) {
+            for (int from = 0; from < rows.size(); from += settings.batchSize()) {
+                List<SceneExample> batch = rows.subList(from, Math.min(rows.size(), from + settings.batchSize()));
+                try (NDManager scope = m.newScope()) {
+                    NDArray logits = head.logits(m.vision().taps(pixels(batch, scope)));
+                    lossSum += head.loss(logits, labels(batch)).getFloat() * batch.size();
+                    int[][] predicted = head.predict(logits);
+                    for (int i = 0; i < batch.size(); i++) {
+                        int[] gold = batch.get(i).labels();
+                        for (int g = 0; g < gold.length; g++) {
+                            double[] c = by.computeIfAbsent(gold[g] == 0 ? "empty" : head.kind(g), x -> new double[2]);
+                            c[0] += predicted[i][g] == gold[g] ? 1 : 0;
+                            c[1]++;
+                        }
+                    }
+                }
+            }
+        }
+        double correct = 0;
+        double total = 0;
+        for (var e : by.entrySet()) {
+            if (!e.getKey().equals("empty")) {
+                correct += e.getValue()[0];
+                total += e.getValue()[1];
+            }
+        }
+        return new Accuracy(total == 0 ? Double.NaN : 100.0 * correct / total, by, lossSum / rows.size());
+    }
+
+    private double visionStep(TrainableWeights w, SceneHead head, List<SceneExample> batch) {
+        try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
+            LavinModel m = LavinModel.load(config, w.source(), SkipPlan.none(config.text().nLayers()), ReparamMode.LOWRANK, Device.cpu());
+            try (NDManager scope = m.newScope()) {
+                NDArray loss = head.loss(head.logits(m.vision().taps(pixels(batch, scope))), labels(batch));
+                double value = loss.getFloat();
+                gc.backward(loss);
+                return value;
+            } finally {
+                m.close();
+            }
+        }
+    }
+
+    private NDArray pixels(List<SceneExample> batch, NDManager scope) {
+        int s = config.vision().imageSize();
+        int per = 3 * s * s;
+        float[] all = new float[batch.size() * per];
+        for (int i = 0; i < batch.size(); i++) {
+            float[] p = batch.get(i).pixels();
+            if (p.length != per) {
+                throw new IllegalArgumentException("a scene picture has " + p.length + " values, the tower takes " + per);
+            }
+            System.arraycopy(p, 0, all, i * per, per);
+        }
+        return scope.create(all, new Shape(batch.size(), 3, s, s));
+    }
+
+    private static int[][] labels(List<SceneExample> batch) {
+        int[][] out = new int[batch.size()][];
+        for (int i = 0; i < batch.size(); i++) {
+            out[i] = batch.get(i).labels();
+        }
+        return out;
     }
 
     /** Accuracy and mean answer loss of {@code plan} on {@code rows} with the current weights (no gradients). */

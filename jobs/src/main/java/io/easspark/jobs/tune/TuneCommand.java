@@ -9,12 +9,15 @@ import io.easspark.engine.model.MapWeightSource;
 import io.easspark.engine.text.LlamaTokenizer;
 import io.easspark.engine.tune.EasTuner;
 import io.easspark.engine.tune.LearningRate;
+import io.easspark.engine.tune.SceneExample;
+import io.easspark.engine.tune.SceneHead;
 import io.easspark.engine.tune.TrainableWeights;
 import io.easspark.engine.tune.TrainingInit;
 import io.easspark.engine.tune.TuningExample;
 import io.easspark.engine.vision.ImagePreprocessor;
 import io.easspark.engine.vision.VisionConfig;
 import io.easspark.jobs.output.OutputGuard;
+import io.easspark.jobs.scienceqa.SceneLabels;
 import java.io.ByteArrayInputStream;
 import java.io.InputStream;
 import java.io.PrintWriter;
@@ -116,6 +119,14 @@ public final class TuneCommand implements Callable<Integer> {
             description = "stage 1b also trains on rows restating each hint's sentences in another order (HINT), the reading"
                     + " a TXT question needs (default: ${DEFAULT-VALUE}; docs/TUNING.md)")
     boolean hintRows;
+    @Option(names = "--vision-steps", defaultValue = "0",
+            description = "stage 0 steps: the vision tower alone learns each picture's objects (shape, colour, size per grid cell,"
+                    + " read from captions.json) through a linear read-out of its class tokens, the stand-in for CLIP's"
+                    + " pre-training; before stage 1 (default: ${DEFAULT-VALUE}: off; docs/TUNING.md)")
+    int visionSteps;
+    @Option(names = "--vision-lr", defaultValue = "3e-3",
+            description = "stage 0 peak learning rate (default: ${DEFAULT-VALUE}; 1e-3 did not learn in 1,500 steps: docs/TUNING.md)")
+    double visionLr;
     @Option(names = "--heads", defaultValue = "8", description = "decoder attention heads (dim 128 split among them) (default: ${DEFAULT-VALUE})")
     int heads;
     @Option(names = "--rope-theta", defaultValue = "10000", description = "decoder RoPE base (default: ${DEFAULT-VALUE}, LLaMA's)")
@@ -151,12 +162,20 @@ public final class TuneCommand implements Callable<Integer> {
             atLeast("--base-steps", baseSteps, 1, "stage 1 runs unless --base is given without --continue-base");
         }
         atLeast("--binding-steps", bindingSteps, 0, "0 skips stage 1a");
+        atLeast("--vision-steps", visionSteps, 0, "0 skips stage 0");
+        if (visionSteps > 0 && base != null && !continueBase) {
+            throw new IllegalArgumentException("--vision-steps trains the base's vision tower: with --base it needs --continue-base");
+        }
         atLeast("--batch", batch, 1, "rows per step");
         atLeast("--eval-every", evalEvery, 1, "steps between evaluations");
         atLeast("--eval-rows", evalRows, 1, "rows per evaluation");
         if (!Files.isRegularFile(data.resolve("problems.json")) || !Files.isRegularFile(data.resolve("pid_splits.json"))) {
             throw new IllegalArgumentException("--data " + data + " is not in ScienceQA's layout (problems.json, pid_splits.json);"
                     + " eas gen-scienceqa --output " + data + " writes one");
+        }
+        if (visionSteps > 0 && !Files.isRegularFile(data.resolve("captions.json"))) {
+            throw new IllegalArgumentException("--vision-steps needs the pictures' captions (captions.json) in --data " + data
+                    + "; eas gen-scienceqa writes them");
         }
         io.easspark.loader.nativeformat.NativeModelDirectory baseModel = null;
         if (base != null) {
@@ -182,6 +201,8 @@ public final class TuneCommand implements Callable<Integer> {
         List<TuningExample> trainOrders;
         List<TuningExample> baseVal = null;
         List<TuningExample> binding = new ArrayList<>();
+        List<SceneExample> sceneTrain = List.of();
+        List<SceneExample> sceneVal = List.of();
         try (LlamaTokenizer tok = LlamaTokenizer.load(new ByteArrayInputStream(tokenizerBytes), "scienceqa tokenizer")) {
             TuningData d = TuningData.open(data, target);
             ImagePreprocessor pre = ImagePreprocessor.forConfig(config.vision());
@@ -190,6 +211,14 @@ public final class TuneCommand implements Callable<Integer> {
             trainOrders = orders > 1 ? d.examples("train", trainRows, tok, pre, seq, config.nVisualTokens(), orders, seed + 300) : train;
             val = d.examples("val", 0, tok, pre, seq, config.nVisualTokens());
             test = d.examples("test", 0, tok, pre, seq, config.nVisualTokens());
+            if (visionSteps > 0) {
+                sceneTrain = d.sceneRows("train", trainRows, pre);
+                sceneVal = d.sceneRows("val", 0, pre);
+                if (sceneTrain.isEmpty() || sceneVal.isEmpty()) {
+                    throw new IllegalArgumentException("--vision-steps needs captions.json with the generator's captions for the train and val"
+                            + " pictures (eas gen-scienceqa writes them); " + data + " has " + sceneTrain.size() + " and " + sceneVal.size());
+                }
+            }
             List<TuningExample> captionTrain = captions ? d.captionRows("train", trainRows, tok, pre, seq, config.nVisualTokens()) : List.of();
             if (optionReading || captions || taskBinding || hintRows) {
                 List<TuningExample> mixed = new ArrayList<>(trainOrders);
@@ -234,7 +263,10 @@ public final class TuneCommand implements Callable<Integer> {
         out.flush();
         EasTuner tuner = new EasTuner(config, new EasTuner.Settings(batch, evalRows, evalEvery, seed), (p, steps, norm, eta) -> {
             if (p.step() % 25 == 0 || p.step() == steps || p.evaluation() != null) {
-                String acc = p.evaluation() == null ? "" : String.format(Locale.ROOT, ", val acc %.1f%% (IMG %.0f TXT %.0f NO %.0f%s)",
+                String acc = p.evaluation() == null ? ""
+                        : p.evaluation().byCategory().containsKey("empty") // stage 0: objects of validation pictures
+                        ? String.format(Locale.ROOT, ", val objects %.1f%% (%s)", p.valAccuracy(), extraCategories(p.evaluation()).trim())
+                        : String.format(Locale.ROOT, ", val acc %.1f%% (IMG %.0f TXT %.0f NO %.0f%s)",
                         p.valAccuracy(), p.evaluation().percent("IMG"), p.evaluation().percent("TXT"), p.evaluation().percent("NO"),
                         extraCategories(p.evaluation()));
                 out.printf(Locale.ROOT, "tune: %s step %d/%d, loss %.4f%s, stage ETA %s%n", p.stage(), p.step(), steps, p.trainLoss(),
@@ -259,6 +291,17 @@ public final class TuneCommand implements Callable<Integer> {
             }
             try (TrainableWeights w = TrainableWeights.of(config, values, n -> !TrainingInit.isAdapter(n), root)) {
                 if (base == null || continueBase) {
+                    if (visionSteps > 0) {
+                        try (SceneHead head = new SceneHead(
+                                config.vision().taps() * config.vision().width(), SceneLabels.groupSizes(),
+                                SceneLabels.groupKinds(), seed + 600, root)) {
+                            tuner.trainVision(w, head, sceneTrain, sceneVal, new LearningRate(visionLr, Math.min(100, visionSteps / 10), visionSteps, 0.05));
+                            EasTuner.Accuracy a = tuner.evaluateVision(w, head, sceneVal);
+                            out.printf(Locale.ROOT, "tune: stage 0: vision tower, validation pictures: objects %.1f%% (shape %.1f, colour %.1f, size %.1f; empty cells %.1f)%n",
+                                    a.overall(), a.percent("shape"), a.percent("colour"), a.percent("size"), a.percent("empty"));
+                            out.flush();
+                        }
+                    }
                     if (bindingSteps > 0) {
                         tuner.trainBinding(w, binding, baseVal == null ? val : baseVal, new LearningRate(baseLr, Math.min(100, bindingSteps / 10), bindingSteps, 0.1));
                     }

@@ -8,9 +8,11 @@ import io.easspark.engine.search.ScoredRow;
 import io.easspark.engine.text.LlamaTokenizer;
 import io.easspark.engine.text.PromptEncoder;
 import io.easspark.engine.text.PromptFormat;
+import io.easspark.engine.tune.SceneExample;
 import io.easspark.engine.tune.TuningExample;
 import io.easspark.engine.vision.ImageDecodeException;
 import io.easspark.engine.vision.ImagePreprocessor;
+import io.easspark.jobs.scienceqa.SceneLabels;
 import java.io.IOException;
 import java.io.Reader;
 import java.nio.charset.StandardCharsets;
@@ -145,15 +147,10 @@ public final class TuningData {
      */
     public List<TuningExample> captionRows(String split, int limit, LlamaTokenizer tokenizer, ImagePreprocessor images,
             int maxSeqLen, int nVisualTokens) throws IOException {
-        Path file = folder.resolve("captions.json");
-        if (!Files.isRegularFile(file)) {
+        JsonObject captions = captions();
+        if (captions == null) {
             return List.of();
         }
-        JsonElement c = json(file).get("captions");
-        if (c == null || !c.isJsonObject()) {
-            throw new IllegalArgumentException(file + " has no \"captions\" object");
-        }
-        JsonObject captions = c.getAsJsonObject();
         PromptEncoder encoder = new PromptEncoder(tokenizer, PromptFormat.QCM, maxSeqLen, nVisualTokens, 64);
         List<String> pids = pids(split, limit);
         int n = pids.size();
@@ -167,6 +164,44 @@ public final class TuningData {
             }
             out.add(row(encoder, pid, "Describe the picture.", "", List.of(), picture(split, pid, image, images), i,
                     tokenizer.encode(caption.getAsString(), false), "CAP", "-"));
+        }
+        return out;
+    }
+
+    /** pid → caption from {@code captions.json}, or null when the folder has none. */
+    private JsonObject captions() throws IOException {
+        Path file = folder.resolve("captions.json");
+        if (!Files.isRegularFile(file)) {
+            return null;
+        }
+        JsonElement c = json(file).get("captions");
+        if (c == null || !c.isJsonObject()) {
+            throw new IllegalArgumentException(file + " has no \"captions\" object");
+        }
+        return c.getAsJsonObject();
+    }
+
+    /**
+     * Scene rows for the vision tower's pre-training ({@code --vision-steps}): each picture of a split with its
+     * caption read back as labels per grid cell ({@link SceneLabels}). Pictures whose
+     * caption is not one the generator writes are left out; none when the folder has no {@code captions.json}.
+     */
+    public List<SceneExample> sceneRows(String split, int limit, ImagePreprocessor images) throws IOException {
+        JsonObject captions = captions();
+        if (captions == null) {
+            return List.of();
+        }
+        List<SceneExample> out = new ArrayList<>();
+        for (String pid : pids(split, limit)) {
+            String image = string(problem(pid), "image");
+            JsonElement caption = captions.get(pid);
+            if (image == null || image.isBlank() || caption == null || !caption.isJsonPrimitive()) {
+                continue;
+            }
+            int[] labels = SceneLabels.parse(caption.getAsString());
+            if (labels != null) {
+                out.add(new SceneExample(picture(split, pid, image, images), labels));
+            }
         }
         return out;
     }

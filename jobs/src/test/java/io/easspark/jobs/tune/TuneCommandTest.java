@@ -29,10 +29,13 @@ class TuneCommandTest {
         Path out = tmp.resolve("tuned");
         String[] args = {"tune", "--data", data.toString(), "--output", out.toString(), "--binding-steps", "2", "--base-steps", "4", "--adapter-steps", "4",
             "--search-every", "2", "--finetune-steps", "3", "--batch", "8", "--eval-every", "2", "--eval-rows", "8", "--skip", "2",
-            "--captions", "--dense-binding", "--orders", "2", "--target", "EA", "--hint-rows"};
+            "--captions", "--dense-binding", "--orders", "2", "--target", "EA", "--hint-rows", "--vision-steps", "3"};
         CliRun r = CliRun.of(args);
         assertThat(r.exit()).as(r.err()).isZero();
         assertThat(r.out()).contains("tune: base step 4/4").contains("search chose").contains("stage ETA");
+        // stage 0 ran first and reported the validation pictures' objects
+        assertThat(r.out()).containsPattern("tune: vision step 2/3, loss [0-9.]+, val objects [0-9.]+% \\(colour \\d+ empty \\d+ shape \\d+ size \\d+\\)")
+                .containsPattern("tune: stage 0: vision tower, validation pictures: objects [0-9.]+% \\(shape ");
         // stage 1's validation shows the caption rows it trained on
         assertThat(r.out()).containsPattern("tune: base step 4/4, .*CAP \\d+");
 
@@ -164,12 +167,30 @@ class TuneCommandTest {
         assertThat(CliRun.of("gen-scienceqa", "--output", data.toString(), "--seed", "3", "--train", "8", "--val", "4", "--test", "4").exit())
                 .isZero();
         for (String[] bad : new String[][] {{"--adapter-steps", "0"}, {"--finetune-steps", "0"}, {"--base-steps", "0"},
-                {"--batch", "0"}, {"--binding-steps", "-1"}}) {
+                {"--batch", "0"}, {"--binding-steps", "-1"}, {"--vision-steps", "-1"}}) {
             CliRun r = CliRun.of("tune", "--data", data.toString(), "--output", tmp.resolve("o").toString(), bad[0], bad[1]);
             assertThat(r.exit()).as(bad[0]).isEqualTo(2);
             assertThat(r.err()).contains(bad[0] + " must be >= ");
             assertThat(tmp.resolve("o")).doesNotExist();
         }
+    }
+
+    @Test
+    void visionStepsNeedCaptionsAndATrainableTower() throws Exception {
+        Path data = tmp.resolve("sqa-nocap");
+        assertThat(CliRun.of("gen-scienceqa", "--output", data.toString(), "--seed", "3", "--train", "8", "--val", "4", "--test", "4").exit())
+                .isZero();
+        Files.delete(data.resolve("captions.json"));
+        CliRun r = CliRun.of("tune", "--data", data.toString(), "--output", tmp.resolve("o").toString(), "--vision-steps", "5");
+        assertThat(r.exit()).isEqualTo(2);
+        assertThat(r.err()).contains("--vision-steps needs the pictures' captions (captions.json)");
+        assertThat(tmp.resolve("o")).doesNotExist();
+        // a base taken as it is (no --continue-base) keeps its tower: training that tower would contradict it
+        CliRun b = CliRun.of("tune", "--data", data.toString(), "--output", tmp.resolve("o").toString(), "--vision-steps", "5",
+                "--base", tmp.toString());
+        assertThat(b.exit()).isEqualTo(2);
+        assertThat(b.err()).contains("with --base it needs --continue-base");
+        assertThat(tmp.resolve("o")).doesNotExist();
     }
 
     @Test
