@@ -20,7 +20,7 @@ import org.junit.jupiter.api.Test;
 
 /**
  * Stage 0's read-out and loop: the loss is the groups' mean cross-entropy written out in double, the read-out ignores
- * the taps' scale, and training on pictures moves the tower's weights only and learns what the labels say.
+ * the taps' scale (it standardises over the batch), and training on pictures moves the tower's weights only and learns what the labels say.
  */
 class SceneHeadTest {
 
@@ -45,7 +45,7 @@ class SceneHeadTest {
                 expected += -logSoftmax(l, i * 5, 3, labels[i][0]) - logSoftmax(l, i * 5 + 3, 2, labels[i][1]);
             }
             assertThat(loss).isCloseTo(expected / (4 * 2), within(1e-5));
-            assertThat(head.logits(x.mul(25f)).toFloatArray()).as("each tap is RMS-normalised first")
+            assertThat(head.logits(x.mul(25f)).toFloatArray()).as("each feature is standardised over the batch first, so the taps' scale does not matter")
                     .containsExactly(l, org.assertj.core.data.Offset.offset(1e-4f));
             int[][] predicted = head.predict(logits);
             for (int i = 0; i < 4; i++) {
