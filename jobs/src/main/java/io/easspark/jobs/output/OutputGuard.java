@@ -112,10 +112,19 @@ public final class OutputGuard {
      */
     public static void prepareLocal(java.nio.file.Path output, boolean overwrite, String command, List<Read> reads, Finished finished)
             throws IOException {
+        clear(checkLocal(output, overwrite, command, reads, finished));
+    }
+
+    /**
+     * {@link #check} for a command whose output is a local folder, without emptying it: a command that reads its
+     * inputs for a while calls {@link #clear} once they all proved readable, so a bad input leaves an --overwrite
+     * target as it was.
+     */
+    public static Checked checkLocal(java.nio.file.Path output, boolean overwrite, String command, List<Read> reads, Finished finished)
+            throws IOException {
         Configuration conf = new Configuration();
         conf.set("fs.defaultFS", "file:///"); // the output is a java.nio path: local, whatever core-site.xml says
-        Checked c = check(conf, "--output", output.toString(), reads, overwrite ? Existing.OVERWRITE : Existing.REFUSE, command, finished);
-        clear(c);
+        return check(conf, "--output", output.toString(), reads, overwrite ? Existing.OVERWRITE : Existing.REFUSE, command, finished);
     }
 
     /** Removes an output that {@link #check} accepted for --overwrite, right before the command writes anew. */

@@ -119,6 +119,11 @@ public final class TuneCommand implements Callable<Integer> {
             description = "stage 1b also trains on rows restating each hint's sentences in another order (HINT), the reading"
                     + " a TXT question needs (default: ${DEFAULT-VALUE}; docs/TUNING.md)")
     boolean hintRows;
+    @Option(names = "--reverse-rows", negatable = true, defaultValue = "false", fallbackValue = "true",
+            description = "stage 1b also trains on reverse look-ups in each hint (REV: 'Whose are these: grapes, plums?' ->"
+                    + " 'grapes: Nora. plums: Dina.'), the half of a TXT look-up that option reading's shape teaches"
+                    + " (default: ${DEFAULT-VALUE}; docs/TUNING.md)")
+    boolean reverseRows;
     @Option(names = "--vision-steps", defaultValue = "0",
             description = "stage 0 steps: the vision tower alone learns each picture's objects (shape, colour, size per grid cell,"
                     + " read from captions.json) through a linear read-out of its class tokens, the stand-in for CLIP's"
@@ -190,7 +195,9 @@ public final class TuneCommand implements Callable<Integer> {
         if (base != null) {
             reads.add(new OutputGuard.Read("--base", base.toString()));
         }
-        OutputGuard.prepareLocal(output, overwrite, "tune", reads,
+        // checked now, emptied only once every row is encoded: a malformed problems.json or captions.json then
+        // leaves a previous output that --overwrite named as it was
+        OutputGuard.Checked outputCheck = OutputGuard.checkLocal(output, overwrite, "tune", reads,
                 OutputGuard.hasAll("model/config.json", "report/report.md"));
         long started = System.nanoTime();
         byte[] tokenizerBytes = tokenizer();
@@ -220,7 +227,7 @@ public final class TuneCommand implements Callable<Integer> {
                 }
             }
             List<TuningExample> captionTrain = captions ? d.captionRows("train", trainRows, tok, pre, seq, config.nVisualTokens()) : List.of();
-            if (optionReading || captions || taskBinding || hintRows) {
+            if (optionReading || captions || taskBinding || hintRows || reverseRows) {
                 List<TuningExample> mixed = new ArrayList<>(trainOrders);
                 // stage 1's validation also shows whether option reading (OPT) and captioning (CAP) are learnt
                 baseVal = new ArrayList<>(val.subList(0, Math.min(val.size(), evalRows * (captions ? 1 : 3) / (captions ? 2 : 4))));
@@ -235,6 +242,11 @@ public final class TuneCommand implements Callable<Integer> {
                     // not validated: a restatement in a random order cannot be reproduced exactly, so its exact-match
                     // accuracy would read 0 whatever was learnt; TXT's accuracy is the measure
                     mixed.addAll(d.hintRows("train", trainRows, tok, seq, config.nVisualTokens(), seed + 500));
+                }
+                if (reverseRows) {
+                    List<TuningExample> reverseVal = d.reverseRows("val", 0, tok, seq, config.nVisualTokens(), seed + 601);
+                    mixed.addAll(d.reverseRows("train", trainRows, tok, seq, config.nVisualTokens(), seed + 600));
+                    baseVal.addAll(reverseVal.subList(0, Math.min(reverseVal.size(), Math.max(1, evalRows / 4))));
                 }
                 if (captions) {
                     mixed.addAll(captionTrain);
@@ -259,6 +271,7 @@ public final class TuneCommand implements Callable<Integer> {
                 }
             }
         }
+        OutputGuard.clear(outputCheck);
         out.printf(Locale.ROOT, "tune: %d train, %d val, %d test rows encoded%n", train.size(), val.size(), test.size());
         out.flush();
         EasTuner tuner = new EasTuner(config, new EasTuner.Settings(batch, evalRows, evalEvery, seed), (p, steps, norm, eta) -> {

@@ -264,6 +264,60 @@ public final class TuningData {
         return out;
     }
 
+    /**
+     * Reverse look-up rows: each problem whose hint states two or more facts with distinct first and last words
+     * ({@code Nora likes to eat grapes. Dina likes to eat plums.}), with the hint as the context, the facts' last words
+     * in a random order as the question, no options, and as the target each last word with the first word of its
+     * sentence ({@code plums: Dina. grapes: Nora.}). To answer, the model finds the word in the hint by its identity and
+     * reads the person four tokens before it: the one-hop shape option reading learns fast, and it needs each value in
+     * the hint to carry its sentence's person, the half of a TXT look-up that causal attention cannot take from the
+     * person's own token. Hints whose sentences share a first word ({@code The hammer weighs ...}) give no row.
+     * Category {@code REV}.
+     */
+    public List<TuningExample> reverseRows(String split, int limit, LlamaTokenizer tokenizer, int maxSeqLen, int nVisualTokens,
+            long seed) throws IOException {
+        PromptEncoder encoder = new PromptEncoder(tokenizer, PromptFormat.QCM, maxSeqLen, nVisualTokens, 96);
+        java.util.Random random = new java.util.Random(seed);
+        List<TuningExample> out = new ArrayList<>();
+        List<String> pids = pids(split, limit);
+        for (int i = 0; i < pids.size(); i++) {
+            String hint = string(problem(pids.get(i)), "hint");
+            List<String[]> facts = hint == null ? List.of() : facts(sentences(hint));
+            if (facts.size() < 2) {
+                continue;
+            }
+            List<String[]> order = new ArrayList<>(facts);
+            java.util.Collections.shuffle(order, random);
+            List<String> values = new ArrayList<>();
+            StringBuilder target = new StringBuilder();
+            for (String[] f : order) {
+                values.add(f[1]);
+                target.append(target.isEmpty() ? "" : " ").append(f[1]).append(": ").append(f[0]).append('.');
+            }
+            out.add(row(encoder, pids.get(i), "Whose are these: " + String.join(", ", values) + "?", hint, List.of(), null, i,
+                    tokenizer.encode(target.toString(), false), "REV", "-"));
+        }
+        return out;
+    }
+
+    /**
+     * Each sentence's first word and last word (without its full stop), or nothing when the sentences are fewer than
+     * two or share a first or a last word: then a first word does not name one fact.
+     */
+    static List<String[]> facts(List<String> sentences) {
+        List<String[]> out = new ArrayList<>();
+        java.util.Set<String> firsts = new java.util.HashSet<>();
+        java.util.Set<String> lasts = new java.util.HashSet<>();
+        for (String s : sentences) {
+            String[] words = s.replaceAll("[.!?]+$", "").split("\\s+");
+            if (words.length < 2 || !firsts.add(words[0]) || !lasts.add(words[words.length - 1])) {
+                return List.of();
+            }
+            out.add(new String[] {words[0], words[words.length - 1]});
+        }
+        return out;
+    }
+
     /** A text's sentences (split after '.', '!' or '?' followed by white space), trimmed, empty ones dropped. */
     static List<String> sentences(String text) {
         List<String> out = new ArrayList<>();
@@ -363,8 +417,24 @@ public final class TuningData {
     }
 
     private static JsonObject json(Path file) throws IOException {
+        JsonElement parsed;
         try (Reader r = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
-            return JsonParser.parseReader(r).getAsJsonObject();
+            parsed = JsonParser.parseReader(r);
+        } catch (com.google.gson.JsonParseException e) {
+            // Gson names the line and column, not the file: a user with three JSON files needs both
+            throw new IllegalArgumentException(file + " is not valid JSON: " + rootMessage(e));
         }
+        if (!parsed.isJsonObject()) {
+            throw new IllegalArgumentException(file + " is not a JSON object");
+        }
+        return parsed.getAsJsonObject();
+    }
+
+    private static String rootMessage(Throwable e) {
+        Throwable t = e;
+        while (t.getCause() != null && t.getCause() != t) {
+            t = t.getCause();
+        }
+        return t.getMessage() == null ? t.getClass().getSimpleName() : t.getMessage();
     }
 }

@@ -150,6 +150,25 @@ class TuneCommandTest {
     }
 
     @Test
+    void unreadableDataLeavesTheOutputThatOverwriteNamedAsItWas() throws Exception {
+        // --overwrite used to empty the previous output before problems.json and captions.json were read
+        Path data = tmp.resolve("bad-cap");
+        assertThat(CliRun.of("gen-scienceqa", "--output", data.toString(), "--seed", "3", "--train", "8", "--val", "4", "--test", "4").exit())
+                .isZero();
+        Path previous = tmp.resolve("previous");
+        Files.createDirectories(previous.resolve("model"));
+        Files.createDirectories(previous.resolve("report"));
+        Files.writeString(previous.resolve("model/config.json"), "{\"kept\": true}");
+        Files.writeString(previous.resolve("report/report.md"), "# a finished tune");
+        Files.writeString(data.resolve("captions.json"), "{\"1\": ");
+        CliRun r = CliRun.of("tune", "--data", data.toString(), "--output", previous.toString(), "--overwrite", "--base-steps", "1");
+        assertThat(r.exit()).isNotZero();
+        assertThat(r.err()).contains("captions.json");
+        assertThat(previous.resolve("model/config.json")).hasContent("{\"kept\": true}");
+        assertThat(previous.resolve("report/report.md")).hasContent("# a finished tune");
+    }
+
+    @Test
     void refusesAnOrderCountBelowOneBeforeWritingAnything() throws Exception {
         Path data = tmp.resolve("sqa0");
         assertThat(CliRun.of("gen-scienceqa", "--output", data.toString(), "--seed", "3", "--train", "8", "--val", "4", "--test", "4").exit())

@@ -165,6 +165,50 @@ class TuningDataTest {
     }
 
     @Test
+    void reverseRowsNameThePersonOfEveryValueInTheHint() throws Exception {
+        List<TuningExample> rows = data.reverseRows("train", 0, tok, seq, nVisual, 5);
+        Map<String, String> hints = new LinkedHashMap<>();
+        for (String pid : data.pids("train")) {
+            JsonObject p = problems.getAsJsonObject(pid);
+            if (p.get("skill").getAsString().equals("read-facts")) {
+                hints.put(pid, p.get("hint").getAsString());
+            }
+        }
+        assertThat(hints).as("the generated train split has look-up problems").hasSizeGreaterThan(3);
+        assertThat(rows).as("one row per read-facts hint; the heaviest/lightest hints share 'The' and give none").hasSameSizeAs(hints.values());
+        int i = 0;
+        for (String hint : hints.values()) {
+            TuningExample e = rows.get(i++);
+            String prompt = tok.decode(e.row().prompt().promptIds());
+            assertThat(prompt).contains("Context: " + hint).doesNotContain("(A)");
+            Map<String, String> personOf = new LinkedHashMap<>();
+            for (String sentence : TuningData.sentences(hint)) { // "Nora likes to eat grapes." -> grapes: Nora
+                String[] w = sentence.replace(".", "").split(" ");
+                personOf.put(w[w.length - 1], w[0]);
+            }
+            Matcher asked = Pattern.compile("Whose are these: (.+)\\?").matcher(prompt);
+            assertThat(asked.find()).as(prompt).isTrue();
+            List<String> values = Arrays.asList(asked.group(1).split(", "));
+            assertThat(values).containsExactlyInAnyOrderElementsOf(personOf.keySet());
+            List<String> said = TuningData.sentences(decodeAnswer(e));
+            assertThat(said).hasSameSizeAs(values);
+            for (int k = 0; k < values.size(); k++) {
+                assertThat(said.get(k)).isEqualTo(values.get(k) + ": " + personOf.get(values.get(k)) + ".");
+            }
+            assertThat(e.category()).isEqualTo("REV");
+        }
+    }
+
+    @Test
+    void factsNeedDistinctFirstAndLastWords() {
+        assertThat(TuningData.facts(List.of("Ben has a fish.", "Nora has a cat.")))
+                .containsExactly(new String[] {"Ben", "fish"}, new String[] {"Nora", "cat"});
+        assertThat(TuningData.facts(List.of("The lamp weighs 3 kilograms.", "The pan weighs 2 kilograms."))).isEmpty();
+        assertThat(TuningData.facts(List.of("Ben has a fish.", "Nora has a fish."))).isEmpty();
+        assertThat(TuningData.facts(List.of("Ben has a fish."))).hasSize(1);
+    }
+
+    @Test
     void sentencesSplitAfterTheirEndMarks() {
         assertThat(TuningData.sentences(" Ben has a fish.  Nora has 2.5 cats! Who? ")).containsExactly("Ben has a fish.", "Nora has 2.5 cats!", "Who?");
         assertThat(TuningData.sentences("")).isEmpty();
