@@ -244,24 +244,17 @@ public final class TuningData {
      */
     public List<TuningExample> hintRows(String split, int limit, LlamaTokenizer tokenizer, int maxSeqLen, int nVisualTokens,
             long seed) throws IOException {
-        PromptEncoder encoder = new PromptEncoder(tokenizer, PromptFormat.QCM, maxSeqLen, nVisualTokens, 96);
-        java.util.Random random = new java.util.Random(seed);
-        List<TuningExample> out = new ArrayList<>();
-        List<String> pids = pids(split, limit);
-        for (int i = 0; i < pids.size(); i++) {
-            String hint = string(problem(pids.get(i)), "hint");
-            List<String> sentences = hint == null ? List.of() : sentences(hint);
+        return fromHints(split, limit, tokenizer, maxSeqLen, nVisualTokens, seed, "HINT", (hint, random) -> {
+            List<String> sentences = sentences(hint);
             if (new java.util.HashSet<>(sentences).size() < 2) {
-                continue; // one distinct sentence has no other order
+                return null; // one distinct sentence has no other order
             }
             List<String> order = new ArrayList<>(sentences);
             while (order.equals(sentences)) { // another order than the hint's, so the row cannot be a plain copy
                 java.util.Collections.shuffle(order, random);
             }
-            out.add(row(encoder, pids.get(i), "Say what the hint says, in another order.", hint, List.of(), null, i,
-                    tokenizer.encode(String.join(" ", order), false), "HINT", "-"));
-        }
-        return out;
+            return new String[] {"Say what the hint says, in another order.", String.join(" ", order)};
+        });
     }
 
     /**
@@ -276,15 +269,10 @@ public final class TuningData {
      */
     public List<TuningExample> reverseRows(String split, int limit, LlamaTokenizer tokenizer, int maxSeqLen, int nVisualTokens,
             long seed) throws IOException {
-        PromptEncoder encoder = new PromptEncoder(tokenizer, PromptFormat.QCM, maxSeqLen, nVisualTokens, 96);
-        java.util.Random random = new java.util.Random(seed);
-        List<TuningExample> out = new ArrayList<>();
-        List<String> pids = pids(split, limit);
-        for (int i = 0; i < pids.size(); i++) {
-            String hint = string(problem(pids.get(i)), "hint");
-            List<String[]> facts = hint == null ? List.of() : facts(sentences(hint));
+        return fromHints(split, limit, tokenizer, maxSeqLen, nVisualTokens, seed, "REV", (hint, random) -> {
+            List<String[]> facts = facts(sentences(hint));
             if (facts.size() < 2) {
-                continue;
+                return null;
             }
             List<String[]> order = new ArrayList<>(facts);
             java.util.Collections.shuffle(order, random);
@@ -294,8 +282,29 @@ public final class TuningData {
                 values.add(f[1]);
                 target.append(target.isEmpty() ? "" : " ").append(f[1]).append(": ").append(f[0]).append('.');
             }
-            out.add(row(encoder, pids.get(i), "Whose are these: " + String.join(", ", values) + "?", hint, List.of(), null, i,
-                    tokenizer.encode(target.toString(), false), "REV", "-"));
+            return new String[] {"Whose are these: " + String.join(", ", values) + "?", target.toString()};
+        });
+    }
+
+    /** Makes a row's question and target from a hint, or null when the hint gives no such row. */
+    private interface HintTask {
+        String[] make(String hint, java.util.Random random);
+    }
+
+    /** One row per problem whose hint the task accepts: the hint as the context, no options, no picture. */
+    private List<TuningExample> fromHints(String split, int limit, LlamaTokenizer tokenizer, int maxSeqLen, int nVisualTokens,
+            long seed, String category, HintTask task) throws IOException {
+        PromptEncoder encoder = new PromptEncoder(tokenizer, PromptFormat.QCM, maxSeqLen, nVisualTokens, 96);
+        java.util.Random random = new java.util.Random(seed);
+        List<TuningExample> out = new ArrayList<>();
+        List<String> pids = pids(split, limit);
+        for (int i = 0; i < pids.size(); i++) {
+            String hint = string(problem(pids.get(i)), "hint");
+            String[] questionAndTarget = hint == null ? null : task.make(hint, random);
+            if (questionAndTarget != null) {
+                out.add(row(encoder, pids.get(i), questionAndTarget[0], hint, List.of(), null, i,
+                        tokenizer.encode(questionAndTarget[1], false), category, "-"));
+            }
         }
         return out;
     }

@@ -129,6 +129,14 @@ class TuneCommandTest {
         assertThat(first.resolve("model/model.safetensors")).exists();
     }
 
+    /** A benchmark of 8 / 4 / 4 problems (seed 3) in {@code tmp/name}: enough rows to reach each refusal. */
+    private Path tinyBenchmark(String name) {
+        Path data = tmp.resolve(name);
+        assertThat(CliRun.of("gen-scienceqa", "--output", data.toString(), "--seed", "3", "--train", "8", "--val", "4", "--test", "4").exit())
+                .isZero();
+        return data;
+    }
+
     private static String[] concat(String[] a, String[] b) {
         String[] out = java.util.Arrays.copyOf(a, a.length + b.length);
         System.arraycopy(b, 0, out, a.length, b.length);
@@ -137,9 +145,7 @@ class TuneCommandTest {
 
     @Test
     void aMalformedProblemIsNamedInOneLine() throws Exception {
-        Path data = tmp.resolve("bad");
-        assertThat(CliRun.of("gen-scienceqa", "--output", data.toString(), "--seed", "3", "--train", "8", "--val", "4", "--test", "4").exit())
-                .isZero();
+        Path data = tinyBenchmark("bad");
         JsonObject problems = JsonParser.parseString(Files.readString(data.resolve("problems.json"))).getAsJsonObject();
         String pid = problems.keySet().iterator().next();
         problems.getAsJsonObject(pid).addProperty("answer", 9);
@@ -152,9 +158,7 @@ class TuneCommandTest {
     @Test
     void unreadableDataLeavesTheOutputThatOverwriteNamedAsItWas() throws Exception {
         // --overwrite used to empty the previous output before problems.json and captions.json were read
-        Path data = tmp.resolve("bad-cap");
-        assertThat(CliRun.of("gen-scienceqa", "--output", data.toString(), "--seed", "3", "--train", "8", "--val", "4", "--test", "4").exit())
-                .isZero();
+        Path data = tinyBenchmark("bad-cap");
         Path previous = tmp.resolve("previous");
         Files.createDirectories(previous.resolve("model"));
         Files.createDirectories(previous.resolve("report"));
@@ -170,9 +174,7 @@ class TuneCommandTest {
 
     @Test
     void refusesAnOrderCountBelowOneBeforeWritingAnything() throws Exception {
-        Path data = tmp.resolve("sqa0");
-        assertThat(CliRun.of("gen-scienceqa", "--output", data.toString(), "--seed", "3", "--train", "8", "--val", "4", "--test", "4").exit())
-                .isZero();
+        Path data = tinyBenchmark("sqa0");
         CliRun r = CliRun.of("tune", "--data", data.toString(), "--output", tmp.resolve("o").toString(), "--orders", "0");
         assertThat(r.exit()).isEqualTo(2);
         assertThat(r.err()).contains("--orders must be >= 1");
@@ -182,9 +184,7 @@ class TuneCommandTest {
     @Test
     void refusesAStepCountThatWouldFailAfterTraining() throws Exception {
         // --adapter-steps 0 used to fail only after stage 1 had run, losing its weights
-        Path data = tmp.resolve("sqa00");
-        assertThat(CliRun.of("gen-scienceqa", "--output", data.toString(), "--seed", "3", "--train", "8", "--val", "4", "--test", "4").exit())
-                .isZero();
+        Path data = tinyBenchmark("sqa00");
         for (String[] bad : new String[][] {{"--adapter-steps", "0"}, {"--finetune-steps", "0"}, {"--base-steps", "0"},
                 {"--batch", "0"}, {"--binding-steps", "-1"}, {"--vision-steps", "-1"}}) {
             CliRun r = CliRun.of("tune", "--data", data.toString(), "--output", tmp.resolve("o").toString(), bad[0], bad[1]);
@@ -196,9 +196,7 @@ class TuneCommandTest {
 
     @Test
     void visionStepsNeedCaptionsAndATrainableTower() throws Exception {
-        Path data = tmp.resolve("sqa-nocap");
-        assertThat(CliRun.of("gen-scienceqa", "--output", data.toString(), "--seed", "3", "--train", "8", "--val", "4", "--test", "4").exit())
-                .isZero();
+        Path data = tinyBenchmark("sqa-nocap");
         Files.delete(data.resolve("captions.json"));
         CliRun r = CliRun.of("tune", "--data", data.toString(), "--output", tmp.resolve("o").toString(), "--vision-steps", "5");
         assertThat(r.exit()).isEqualTo(2);
