@@ -262,7 +262,7 @@ public final class TuningData {
      * ({@code Nora likes to eat grapes. Dina likes to eat plums.}), with the hint as the context, the facts' last words
      * in a random order as the question, no options, and as the target each last word with the first word of its
      * sentence ({@code plums: Dina. grapes: Nora.}). To answer, the model finds the word in the hint by its identity and
-     * reads the person four tokens before it: the one-hop shape option reading learns fast, and it needs each value in
+     * reads the person three or four tokens before it: the one-hop shape option reading learns fast, and it needs each value in
      * the hint to carry its sentence's person, the half of a TXT look-up that causal attention cannot take from the
      * person's own token. Hints whose sentences share a first word ({@code The hammer weighs ...}) give no row.
      * Category {@code REV}.
