@@ -197,8 +197,7 @@ public final class TuneCommand implements Callable<Integer> {
         }
         // checked now, emptied only once every row is encoded: a malformed problems.json or captions.json then
         // leaves a previous output that --overwrite named as it was
-        OutputGuard.Checked outputCheck = OutputGuard.checkLocal(output, overwrite, "tune", reads,
-                OutputGuard.hasAll("model/config.json", "report/report.md"));
+        OutputGuard.checkLocal(output, overwrite, "tune", reads, OutputGuard.hasAll("model/config.json", "report/report.md"));
         long started = System.nanoTime();
         byte[] tokenizerBytes = tokenizer();
         List<TuningExample> train;
@@ -271,7 +270,9 @@ public final class TuneCommand implements Callable<Integer> {
                 }
             }
         }
-        OutputGuard.clear(outputCheck);
+        // checked again: the folder may have changed while the rows were read, and only an empty or finished tune
+        // output may be emptied
+        OutputGuard.clear(OutputGuard.checkLocal(output, overwrite, "tune", reads, OutputGuard.hasAll("model/config.json", "report/report.md")));
         out.printf(Locale.ROOT, "tune: %d train, %d val, %d test rows encoded%n", train.size(), val.size(), test.size());
         out.flush();
         EasTuner tuner = new EasTuner(config, new EasTuner.Settings(batch, evalRows, evalEvery, seed), (p, steps, norm, eta) -> {
